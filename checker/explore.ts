@@ -1,0 +1,361 @@
+/**
+ * Explicit-state exploration of a Model: breadth-first (shortest
+ * counterexamples) or depth-first (memory in proportion to depth), with
+ * optional depth and state-count bounds.
+ *
+ * Per discovered state only integers are kept (its 64-bit fingerprint, and
+ * for BFS its parent id and the index of the action that reached it; for a
+ * depth-bounded DFS its smallest depth). State objects live only in the BFS
+ * frontier or the DFS stack. Each state is judged once, when discovered:
+ * `always` properties, `terminal` properties if it has no enabled action,
+ * and the applicable `sometimes` goals not yet reached.
+ *
+ * The result depends only on the model and the options: no clock, no
+ * randomness, no Set/Map iteration.
+ */
+
+import { CheckerBug } from './errors.js';
+import type { Model, SometimesProperty } from './model.js';
+import { splitProperties, stateViolation, type PropertySets, type StateViolation } from './properties.js';
+import { FingerprintTable, IntColumn } from './table.js';
+
+export type Strategy = 'bfs' | 'dfs';
+export type Bound = 'max-depth' | 'max-states';
+
+/** Search progress, reported every PROGRESS_INTERVAL distinct states. */
+export interface Progress {
+  states: number;
+  transitions: number;
+  /** BFS: depth of the level being discovered; DFS: depth of the new state. */
+  depth: number;
+  /** BFS: states waiting to be expanded; DFS: stack height. */
+  frontier: number;
+}
+
+export interface CheckOptions {
+  strategy: Strategy;
+  /** States at this depth are judged but not expanded. A non-negative integer. */
+  maxDepth?: number | undefined;
+  /** Stop when a state beyond this many distinct states is found. A positive integer. */
+  maxStates?: number | undefined;
+  /** Called every PROGRESS_INTERVAL states; it cannot affect the result. */
+  onProgress?: ((p: Progress) => void) | undefined;
+}
+
+export interface Violation {
+  property: string;
+  kind: 'always' | 'terminal' | 'sometimes';
+  /** The property's violation() text, or "never reached in N states ..." for a goal. */
+  message: string;
+  /** Action indices from the initial state; [] for an unreached goal. */
+  choices: number[];
+  /** model.label() of each step of `choices`. */
+  labels: string[];
+  /** choices.length */
+  depth: number;
+}
+
+export interface Goal {
+  name: string;
+  reached: boolean;
+}
+
+export interface CheckResult {
+  verdict: 'ok' | 'violation';
+  /**
+   * No bound cut the search. With verdict 'ok' this means the whole reachable
+   * state space was explored. A violation is a real counterexample whatever
+   * `complete` says: there it only tells whether a bound had already cut some
+   * of the search before the violation was met.
+   */
+  complete: boolean;
+  /** Which bound applied when not complete ('max-states' wins if both did). */
+  bound: Bound | null;
+  /** Distinct states discovered. */
+  states: number;
+  /** step() calls, including those leading to already-seen states. */
+  transitions: number;
+  /** Deepest depth at which a state was discovered. */
+  maxDepth: number;
+  strategy: Strategy;
+  violation: Violation | null;
+  /** Applicable `sometimes` goals, in property order. */
+  goals: Goal[];
+}
+
+export const PROGRESS_INTERVAL = 10_000;
+
+/** Explores `model` and returns the verdict; stops at the first violation. */
+export function check<S, A>(model: Model<S, A>, options: CheckOptions): CheckResult {
+  const { strategy, maxDepth, maxStates } = options;
+  if (strategy !== 'bfs' && strategy !== 'dfs') {
+    throw new RangeError(`unknown strategy ${JSON.stringify(strategy)}`);
+  }
+  if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) {
+    throw new RangeError(`maxDepth must be a non-negative integer, got ${maxDepth}`);
+  }
+  if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates >= 1)) {
+    throw new RangeError(`maxStates must be a positive integer, got ${maxStates}`);
+  }
+  const search = new Search(model, options);
+  return strategy === 'bfs' ? search.bfs() : search.dfs();
+}
+
+/** The state of one check() call. */
+class Search<S, A> {
+  private readonly sets: PropertySets<S>;
+  private readonly init: S;
+  private readonly goals: SometimesProperty<S>[];
+  private readonly reached: boolean[];
+  private unreached: number;
+  private readonly table: FingerprintTable;
+  private readonly maxDepth: number;
+  private readonly onProgress: ((p: Progress) => void) | undefined;
+  private transitions = 0;
+  private deepest = 0;
+  /** States at maxDepth that have enabled actions and were not expanded. */
+  private cut = 0;
+  private hitMaxStates = false;
+
+  constructor(
+    private readonly model: Model<S, A>,
+    private readonly options: CheckOptions,
+  ) {
+    this.sets = splitProperties(model.properties);
+    this.init = model.init();
+    this.goals = this.sets.sometimes.filter((g) => g.applies(this.init));
+    this.reached = this.goals.map(() => false);
+    this.unreached = this.goals.length;
+    this.table = new FingerprintTable(options.maxStates ?? Infinity);
+    this.maxDepth = options.maxDepth ?? Infinity;
+    this.onProgress = options.onProgress;
+  }
+
+  /** Judges a newly discovered state with `enabled` enabled actions. */
+  private judge(s: S, enabled: number): StateViolation | null {
+    if (this.unreached > 0) {
+      for (let g = 0; g < this.goals.length; g++) {
+        if (!this.reached[g] && this.goals[g]!.reached(s)) {
+          this.reached[g] = true;
+          this.unreached--;
+        }
+      }
+    }
+    return stateViolation(this.sets, s, enabled === 0);
+  }
+
+  private progress(depth: number, frontier: number): void {
+    if (this.onProgress !== undefined && this.table.size % PROGRESS_INTERVAL === 0) {
+      this.onProgress({ states: this.table.size, transitions: this.transitions, depth, frontier });
+    }
+  }
+
+  private result(violation: Violation | null): CheckResult {
+    const bound: Bound | null = this.hitMaxStates ? 'max-states' : this.cut > 0 ? 'max-depth' : null;
+    const goals = this.goals.map((g, i) => ({ name: g.name, reached: this.reached[i]! }));
+    if (violation === null && bound === null) {
+      const missed = goals.find((g) => !g.reached);
+      if (missed !== undefined) {
+        violation = {
+          property: missed.name,
+          kind: 'sometimes',
+          message: `never reached in ${this.table.size} states: the scenario is vacuous for this goal`,
+          choices: [],
+          labels: [],
+          depth: 0,
+        };
+      }
+    }
+    return {
+      verdict: violation === null ? 'ok' : 'violation',
+      complete: bound === null,
+      bound,
+      states: this.table.size,
+      transitions: this.transitions,
+      maxDepth: this.deepest,
+      strategy: this.options.strategy,
+      violation,
+      goals,
+    };
+  }
+
+  bfs(): CheckResult {
+    const { model, table, maxDepth, init } = this;
+    const parent = new IntColumn();
+    const via = new IntColumn();
+    table.add(model.encode(init));
+    parent.push(-1);
+    via.push(-1);
+    const initActions = model.actions(init);
+    const v0 = this.judge(init, initActions.length);
+    if (v0 !== null) return this.result(this.bfsViolation(v0, 0, parent, via));
+
+    // The frontier, one level at a time, as parallel arrays.
+    let states: S[] = [];
+    let actions: (readonly A[])[] = [];
+    let ids: number[] = [];
+    if (initActions.length > 0) {
+      if (maxDepth > 0) {
+        states.push(init);
+        actions.push(initActions);
+        ids.push(0);
+      } else {
+        this.cut++;
+      }
+    }
+    for (let depth = 1; states.length > 0; depth++) {
+      const nextStates: S[] = [];
+      const nextActions: (readonly A[])[] = [];
+      const nextIds: number[] = [];
+      for (let i = 0; i < states.length; i++) {
+        const s = states[i]!;
+        const enabled = actions[i]!;
+        const id = ids[i]!;
+        for (let j = 0; j < enabled.length; j++) {
+          const t = model.step(s, enabled[j]!);
+          this.transitions++;
+          const before = table.size;
+          const tid = table.add(model.encode(t));
+          if (tid < 0) {
+            this.hitMaxStates = true;
+            return this.result(null);
+          }
+          if (tid !== before) continue;
+          parent.push(id);
+          via.push(j);
+          this.deepest = depth;
+          const tActions = model.actions(t);
+          const v = this.judge(t, tActions.length);
+          if (v !== null) return this.result(this.bfsViolation(v, tid, parent, via));
+          if (tActions.length > 0) {
+            if (depth < maxDepth) {
+              nextStates.push(t);
+              nextActions.push(tActions);
+              nextIds.push(tid);
+            } else {
+              this.cut++;
+            }
+          }
+          this.progress(depth, states.length - i - 1 + nextStates.length);
+        }
+      }
+      states = nextStates;
+      actions = nextActions;
+      ids = nextIds;
+    }
+    return this.result(null);
+  }
+
+  /**
+   * The counterexample ending in state `id`: its choices from the parent
+   * links, its labels by replaying them from init. The replay must meet the
+   * recorded fingerprint at every step, else the model is nondeterministic.
+   */
+  private bfsViolation(v: StateViolation, id: number, parent: IntColumn, via: IntColumn): Violation {
+    const path: number[] = [];
+    for (let k = id; k > 0; k = parent.get(k)) path.push(k);
+    path.reverse();
+    const choices = path.map((k) => via.get(k));
+    const { model, table } = this;
+    const labels: string[] = [];
+    let s = model.init();
+    for (let step = 0; step <= path.length; step++) {
+      const expected = step === 0 ? 0 : path[step - 1]!;
+      if (!table.matches(expected, model.encode(s))) {
+        throw new CheckerBug(`replay diverged at step ${step}: the model depends on uncontrolled state`);
+      }
+      if (step === path.length) break;
+      const a = model.actions(s)[choices[step]!];
+      if (a === undefined) {
+        throw new CheckerBug(`replay diverged at step ${step}: action ${choices[step]} is no longer enabled`);
+      }
+      labels.push(model.label(s, a));
+      s = model.step(s, a);
+    }
+    return { ...v, choices, labels, depth: choices.length };
+  }
+
+  dfs(): CheckResult {
+    const { model, table, maxDepth, init } = this;
+    const bounded = maxDepth !== Infinity;
+    /** Smallest depth each state was seen at; kept only under a depth bound. */
+    const depthOf = new IntColumn();
+    table.add(model.encode(init));
+    if (bounded) depthOf.push(0);
+    const initActions = model.actions(init);
+    const v0 = this.judge(init, initActions.length);
+    if (v0 !== null) return this.result({ ...v0, choices: [], labels: [], depth: 0 });
+
+    // The stack, as parallel arrays: state, its enabled actions, next action index.
+    const states: S[] = [];
+    const actions: (readonly A[])[] = [];
+    const next: number[] = [];
+    if (initActions.length > 0) {
+      if (maxDepth > 0) {
+        states.push(init);
+        actions.push(initActions);
+        next.push(0);
+      } else {
+        this.cut++;
+      }
+    }
+    while (states.length > 0) {
+      const top = states.length - 1;
+      const enabled = actions[top]!;
+      const j = next[top]!;
+      if (j >= enabled.length) {
+        states.pop();
+        actions.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = j + 1;
+      const t = model.step(states[top]!, enabled[j]!);
+      this.transitions++;
+      const depth = top + 1;
+      const before = table.size;
+      const id = table.add(model.encode(t));
+      if (id < 0) {
+        this.hitMaxStates = true;
+        break;
+      }
+      if (id === before) {
+        if (bounded) depthOf.push(depth);
+        if (depth > this.deepest) this.deepest = depth;
+        const tActions = model.actions(t);
+        const v = this.judge(t, tActions.length);
+        if (v !== null) return this.result(this.dfsViolation(v, states, actions, next));
+        if (tActions.length > 0) {
+          if (depth < maxDepth) {
+            states.push(t);
+            actions.push(tActions);
+            next.push(0);
+          } else {
+            this.cut++;
+          }
+        }
+        this.progress(depth, states.length);
+      } else if (bounded && depth < depthOf.get(id)) {
+        // Seen before, but deeper: expand it again so the bound hides nothing.
+        // Here depth < old depth <= maxDepth, so it is expanded.
+        const old = depthOf.get(id);
+        depthOf.set(id, depth);
+        const tActions = model.actions(t);
+        if (tActions.length > 0) {
+          if (old === maxDepth) this.cut--; // it was cut off at its first visit
+          states.push(t);
+          actions.push(tActions);
+          next.push(0);
+        }
+      }
+    }
+    return this.result(null);
+  }
+
+  /** The counterexample along the current stack (each frame's last-taken action). */
+  private dfsViolation(v: StateViolation, states: S[], actions: (readonly A[])[], next: number[]): Violation {
+    const choices = next.map((n) => n - 1);
+    const labels = choices.map((c, k) => this.model.label(states[k]!, actions[k]![c]!));
+    return { ...v, choices, labels, depth: choices.length };
+  }
+}

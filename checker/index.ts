@@ -1,0 +1,31 @@
+/** Public API of the checker: generic over Model<S, A>, nothing userfaultfd-specific. */
+
+export type {
+  AlwaysProperty,
+  Model,
+  Property,
+  SometimesProperty,
+  TerminalProperty,
+} from './model.js';
+export { CheckerBug } from './errors.js';
+export { hash64 } from './hash.js';
+export {
+  check,
+  PROGRESS_INTERVAL,
+  type Bound,
+  type CheckOptions,
+  type CheckResult,
+  type Goal,
+  type Progress,
+  type Strategy,
+  type Violation,
+} from './explore.js';
+export type { StateViolation } from './properties.js';
+export {
+  assertDeterministic,
+  replayChoices,
+  type ReplayDivergence,
+  type ReplayResult,
+  type ReplayStep,
+  type ReplayViolation,
+} from './replay.js';
