@@ -1,0 +1,149 @@
+/**
+ * The step engine: kernel functions as tables of labelled atomic steps.
+ *
+ * A thread's position is its top frame (function, label). The step for that
+ * label has an optional guard (can it run now? false = the thread is blocked
+ * or spinning) and a `run` that mutates an immer draft of the state: it does
+ * the step's shared-memory work and moves the thread on with goTo / call / ret.
+ *
+ * Step boundaries sit where the kernel takes or drops a lock, publishes to
+ * another thread, reads shared state locklessly, or sleeps. Work that only
+ * touches the thread's own locals is folded into the neighbouring step.
+ */
+import type { Frame, Json, KernelState, Thread, Tid } from './state.js';
+import { newFrame } from './state.js';
+
+export interface Step {
+  /** One line: what the kernel does here (shown by `uffd-mc list --steps` and in traces). */
+  readonly doc: string;
+  /** Can the thread take this step in `s`? Absent means always. */
+  readonly guard?: (s: KernelState, t: Tid) => boolean;
+  /** When the guard is false: what the thread waits for, for deadlock reports. */
+  readonly waitsFor?: (s: KernelState, t: Tid) => string;
+  readonly run: (d: KernelState, t: Tid, k: Kernel) => void;
+  /**
+   * True when running the step reads and writes no shared state (only the
+   * thread's own locals and user memory, or nothing: schedule() returning
+   * once woken). Such a step is not a scheduling point: it commutes with
+   * every other thread's steps, so it runs in the same transition as its
+   * neighbours. A transition is: local steps, at most one shared step, local
+   * steps. The guard of a local step must stay true once it is true.
+   * A function: local in some states only (e.g. a read of a variable that no
+   * thread of this scenario can write).
+   */
+  readonly local?: boolean | ((s: KernelState, t: Tid) => boolean);
+}
+
+export interface KernelFn {
+  /** The kernel's identifier, e.g. 'handle_userfault'. */
+  readonly name: string;
+  /** File (and function, if not the same name) in the kernel tree. */
+  readonly cites: string;
+  readonly entry: string;
+  readonly steps: { readonly [label: string]: Step };
+}
+
+/** The whole model's code: every kernel function by name. A variant is another Kernel. */
+export type Kernel = { readonly [fn: string]: KernelFn };
+
+export class ModelError extends Error {
+  override name = 'ModelError';
+}
+
+/** Last element of an array (index access: cheaper than .at() on immer drafts). */
+export function last<T>(a: readonly T[]): T | undefined {
+  return a[a.length - 1];
+}
+
+export function thread(s: KernelState, t: Tid): Thread {
+  const th = s.threads[t];
+  if (th === undefined) throw new ModelError(`no thread ${t}`);
+  return th;
+}
+
+export function top(s: KernelState, t: Tid): Frame {
+  const f = last(thread(s, t).frames);
+  if (f === undefined) throw new ModelError(`thread ${thread(s, t).name} has exited`);
+  return f;
+}
+
+export function local<T extends Json>(s: KernelState, t: Tid, key: string): T {
+  const v = top(s, t).locals[key];
+  if (v === undefined) throw new ModelError(`${top(s, t).fn}: no local '${key}'`);
+  return v as T;
+}
+
+export function goTo(d: KernelState, t: Tid, label: string): void {
+  top(d, t).at = label;
+}
+
+/** Push a call to `fn`; when it returns, the caller continues at `resumeAt` with the value in frame.rv. */
+export function call(d: KernelState, t: Tid, k: Kernel, fn: string, locals: { [k: string]: Json }, resumeAt: string): void {
+  const callee = k[fn];
+  if (callee === undefined) throw new ModelError(`call to unknown kernel function ${fn}()`);
+  top(d, t).at = resumeAt;
+  thread(d, t).frames.push(newFrame(fn, callee.entry, locals));
+}
+
+/** Return `value` to the caller (or end the thread if this was its last frame). */
+export function ret(d: KernelState, t: Tid, value: Json): void {
+  const frames = thread(d, t).frames;
+  frames.pop();
+  const caller = frames.at(-1);
+  if (caller !== undefined) caller.rv = value;
+}
+
+export function stepOf(k: Kernel, f: Frame): Step {
+  const fn = k[f.fn];
+  const step = fn?.steps[f.at];
+  if (step === undefined) throw new ModelError(`no step ${f.fn}():${f.at} in this kernel model`);
+  return step;
+}
+
+/** The step thread `t` would take next, or null if it has exited. */
+export function nextStep(k: Kernel, s: KernelState, t: Tid): Step | null {
+  const f = last(thread(s, t).frames);
+  return f === undefined ? null : stepOf(k, f);
+}
+
+export function enabled(k: Kernel, s: KernelState, t: Tid): boolean {
+  const st = nextStep(k, s, t);
+  return st !== null && (st.guard === undefined || st.guard(s, t));
+}
+
+export function isLocal(st: Step, s: KernelState, t: Tid): boolean {
+  return typeof st.local === 'function' ? st.local(s, t) : st.local === true;
+}
+
+/** How many steps one transition may run before we call it a model bug (an endless local loop). */
+const MAX_LOCAL_RUN = 10_000;
+
+/**
+ * Run thread t's next step on draft d (the action), then keep going while the
+ * transition stays "local steps, at most one shared step, local steps":
+ * stop before a second shared step, at a false guard, or when the thread exits.
+ * With first = false (normalising an initial state) only local steps run.
+ * Returns the labels run, "fn():label" each.
+ */
+export function runThread(k: Kernel, d: KernelState, t: Tid, first: boolean): string[] {
+  const ran: string[] = [];
+  let shared = first ? 0 : 1;
+  for (let i = 0; ; i++) {
+    if (i > MAX_LOCAL_RUN) throw new ModelError(`thread ${thread(d, t).name}: more than ${MAX_LOCAL_RUN} local steps in a row (${ran.slice(-3).join(' ')})`);
+    const f = last(thread(d, t).frames);
+    if (f === undefined) return ran;
+    const st = stepOf(k, f);
+    const isShared = !isLocal(st, d, t);
+    if (i > 0 || !first) {
+      if (isShared && shared > 0) return ran;
+      if (st.guard !== undefined && !st.guard(d, t)) return ran;
+    }
+    if (isShared) shared += 1;
+    ran.push(`${f.fn}():${f.at}`);
+    st.run(d, t, k);
+  }
+}
+
+export function setLocal(d: KernelState, t: Tid, key: string, value: Json): void {
+  top(d, t).locals[key] = value;
+}

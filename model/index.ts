@@ -1,0 +1,140 @@
+/**
+ * The userfaultfd model as a transition system: build the initial state of a
+ * scenario (running its setup — UFFDIO_API and UFFDIO_REGISTER — through the
+ * same kernel steps, sequentially), list the enabled actions (one per thread
+ * whose next step can run), and take a step (immer produce over the state).
+ *
+ * This module knows nothing of the checker; cli/ adapts it to checker/Model.
+ */
+import { produce, setAutoFreeze } from 'immer';
+import type { Kernel } from './engine.js';
+import { enabled, last, nextStep, runThread, thread } from './engine.js';
+import type { Op, Scenario } from './scenario.js';
+import { ScenarioError } from './scenario.js';
+import type { KernelState, Thread, Tid, UffdCtx, Vma } from './state.js';
+import { newFrame, newRwSem } from './state.js';
+import { areaBases, totalPages, userProgram } from './user.js';
+import type { Variant } from './variants.js';
+import { kernelFor } from './variants.js';
+
+// States are frozen deeply by immer on every produce; the checker never mutates them.
+setAutoFreeze(true);
+
+export interface UffdModel {
+  readonly scenario: Scenario;
+  readonly variant: Variant;
+  readonly kernel: Kernel;
+  init(): KernelState;
+  /** Threads that can take a step, in thread order. */
+  actions(s: KernelState): number[];
+  step(s: KernelState, t: Tid): KernelState;
+  encode(s: KernelState): string;
+  /** "t0 handle_userfault():queue" */
+  label(s: KernelState, t: Tid): string;
+  /** Like step(), also returning the labels of the steps run (the action's step and the local ones folded into it). */
+  stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] };
+}
+
+function newThread(name: string, role: Thread['role'], ops: readonly Op[]): Thread {
+  return {
+    name, role, does: [...new Set(ops.map(o => o.op))].sort(), task: 'RUNNING',
+    frames: [newFrame('user', 'next')],
+    user: { pc: 0, sub: 0, iter: 0, inbox: [], outcomes: [] },
+  };
+}
+
+function newCtx(name: string, nonblock: boolean): UffdCtx {
+  return {
+    name, features: [], nonblock, released: false, mmap_changing: 0, refile_seq: 0,
+    fault_pending_wqh: [], fault_wqh: [], refile_in_transit: null, event_wqh: [], fd_wqh: [],
+    locks: { fd_wqh: null, fault_pending_wqh: null, fault_wqh: null, event_wqh: null },
+    refcount: 1, file_refs: 1, fd_open: true,
+  };
+}
+
+/** The setup program: UFFDIO_API then every UFFDIO_REGISTER of the scenario's uffds. */
+function setupOps(sc: Scenario): Op[] {
+  const ops: Op[] = [];
+  for (const u of sc.uffds) if (u.api) ops.push({ op: 'api', uffd: u.name, features: u.features });
+  for (const u of sc.uffds) for (const r of u.register) ops.push({ op: 'register', uffd: u.name, ...r });
+  return ops;
+}
+
+export function buildModel(sc: Scenario, variant: Variant): UffdModel {
+  const setup = setupOps(sc);
+  const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
+  const base = kernelFor(variant);
+  const kernel: Kernel = { ...base, user: userProgram(sc, programs) };
+  const setupTid = sc.threads.length;
+
+  function normalise(d: KernelState): void {
+    for (let t = 0; t < d.threads.length; t++) runThread(kernel, d, t, false);
+  }
+
+  function init(): KernelState {
+    const bases = areaBases(sc);
+    const vmas: Vma[] = sc.areas.map((a, i) => ({
+      start: bases[i]!, end: bases[i]! + a.pages, area: i, pgoff: 0, kind: a.kind, shared: a.shared, uffd: null, uffd_flags: [],
+    }));
+    let s: KernelState = {
+      mm: {
+        vmas,
+        pte: new Array<null>(totalPages(sc)).fill(null),
+        mmap_lock: newRwSem(),
+        page_cache: sc.areas.map(a => (a.kind === 'shmem' ? new Array<null>(a.pages).fill(null) : [])),
+      },
+      uffd: sc.uffds.map(u => newCtx(u.name, u.nonblock)),
+      threads: [...sc.threads.map(t => newThread(t.name, t.role, t.ops)), newThread('setup', 'worker', setup)],
+      expect: new Array<null>(totalPages(sc)).fill(null),
+    };
+    // Run the setup thread alone, to completion.
+    s = produce(s, d => { runThread(kernel, d, setupTid, false); });
+    for (let i = 0; thread(s, setupTid).frames.length > 0; i++) {
+      if (i > 10_000 || !enabled(kernel, s, setupTid)) throw new ScenarioError(`setup of scenario ${sc.name} did not complete (stuck at ${labelOf(s, setupTid)})`);
+      s = produce(s, d => { runThread(kernel, d, setupTid, true); });
+    }
+    const setupThread = thread(s, setupTid);
+    const failed = setupThread.user.outcomes.find(o => o.ret !== '0');
+    if (failed !== undefined) {
+      const op = setup[failed.op]!;
+      const where = op.op === 'api' ? `uffds (${op.uffd}).api` : `uffds (${(op as { uffd: string }).uffd}).register`;
+      throw new ScenarioError(`${where}: setup's ${failed.what} failed with ${failed.ret}`);
+    }
+    return produce(s, d => {
+      d.threads.pop();
+      normalise(d);
+    });
+  }
+
+  function labelOf(s: KernelState, t: Tid): string {
+    const th = thread(s, t);
+    const f = last(th.frames);
+    return f === undefined ? `${th.name} (exited)` : `${th.name} ${f.fn}():${f.at}`;
+  }
+
+  function actions(s: KernelState): number[] {
+    const out: number[] = [];
+    for (let t = 0; t < s.threads.length; t++) if (enabled(kernel, s, t)) out.push(t);
+    return out;
+  }
+
+  function stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] } {
+    let ran: string[] = [];
+    const next = produce(s, d => { ran = runThread(kernel, d, t, true); });
+    return { next, ran };
+  }
+
+  return {
+    scenario: sc,
+    variant,
+    kernel,
+    init,
+    actions,
+    step: (s, t) => stepWithLabels(s, t).next,
+    stepWithLabels,
+    encode: s => JSON.stringify(s),
+    label: labelOf,
+  };
+}
+
+export { nextStep };

@@ -1,0 +1,83 @@
+/**
+ * The page-fault path up to handle_userfault() — arch/x86/mm/fault.c
+ * do_user_addr_fault(), mm/memory.c handle_mm_fault() / do_anonymous_page() /
+ * do_wp_page(), mm/shmem.c shmem_fault() / shmem_get_folio_gfp() @ v6.18.
+ *
+ * Steps: take mmap_lock for read (lock_mm_and_find_vma()), then one step for
+ * the PTL-protected decision: the pte is already there (nothing to do, or CoW
+ * on a write to a read-only pte), the VMA is uffd-MISSING-armed (call
+ * handle_userfault(), which drops mmap_lock itself), or an ordinary fault
+ * (zero page for a read, a zeroed page for a write) followed by
+ * mmap_read_unlock(). VM_FAULT_RETRY re-runs the fault with FAULT_FLAG_TRIED
+ * (unbounded retries since v5.7).
+ * Simplifications: the per-VMA-lock first attempt (lock_vma_under_rcu(),
+ * CONFIG_PER_VMA_LOCK) is not modelled: both attempts take mmap_lock, as on
+ * kernels built without it. The lockless pte pre-read in handle_pte_fault()
+ * is folded into the PTL step, which re-checks it (vmf_pte_changed()).
+ */
+import type { Kernel, KernelFn } from '../engine.js';
+import { call, local, ret } from '../engine.js';
+import type { KernelState, Tid } from '../state.js';
+import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
+import { userfaultfd_missing, vma_lookup } from './vma.js';
+
+function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
+  const page = local<number>(d, t, 'page');
+  const write = local<boolean>(d, t, 'write');
+  const vma = vma_lookup(d, page);
+  if (vma === null) {
+    // bad_area(): no VMA. The access would SIGSEGV the process; the model ends the operation.
+    mmap_read_unlock(d, t);
+    ret(d, t, 'SIGSEGV');
+    return;
+  }
+  const pte = d.mm.pte[page] ?? null;
+  if (pte !== null) {
+    // handle_pte_fault() with a present pte: do_wp_page() CoW for a write to a
+    // read-only pte (the zero page), otherwise just the access-flag update.
+    if (write && !pte.writable) {
+      d.mm.pte[page] = { content: pte.content, writable: true };
+    }
+    mmap_read_unlock(d, t);
+    ret(d, t, 0);
+    return;
+  }
+  if (vma.kind === 'anon') {
+    // do_anonymous_page(): under the PTL, "Deliver the page fault to userland, check inside PT lock".
+    if (userfaultfd_missing(vma)) {
+      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null }, 'lock_mm_and_find_vma');
+      return;
+    }
+    d.mm.pte[page] = write ? { content: 0, writable: true } : { content: 0, writable: false };
+  } else {
+    // shmem_fault() -> shmem_get_folio_gfp(): no folio in the page cache and VM_UFFD_MISSING -> handle_userfault().
+    const cache = d.mm.page_cache[vma.area];
+    const idx = vma.pgoff + (page - vma.start);
+    const folio = cache?.[idx] ?? null;
+    if (folio === null && userfaultfd_missing(vma)) {
+      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null }, 'lock_mm_and_find_vma');
+      return;
+    }
+    if (folio === null && cache !== undefined) cache[idx] = 0;
+    // finish_fault(): map the page-cache folio (shared mapping: writable).
+    d.mm.pte[page] = { content: cache?.[idx] ?? 0, writable: true };
+  }
+  mmap_read_unlock(d, t);
+  ret(d, t, 0);
+}
+
+/** Locals: page, write. Returns 0 (retry the access) or 'SIGSEGV'. */
+export const do_user_addr_fault: KernelFn = {
+  name: 'do_user_addr_fault',
+  cites: 'arch/x86/mm/fault.c: do_user_addr_fault(); mm/memory.c: handle_mm_fault()',
+  entry: 'lock_mm_and_find_vma',
+  steps: {
+    ...mmapLockSteps('lock_mm_and_find_vma', false, 'handle_mm_fault',
+      'lock_mm_and_find_vma(): mmap_read_lock (again after VM_FAULT_RETRY, with FAULT_FLAG_TRIED)'),
+    handle_mm_fault: {
+      doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING -> handle_userfault(); else map zero/new page; mmap_read_unlock',
+      run: handle_mm_fault,
+    },
+  },
+};
+

@@ -1,0 +1,70 @@
+/**
+ * VMA lookup, split and merge — mm/vma.c, mm/mmap.c (find_vma(), vma_lookup(),
+ * vma_modify_flags_uffd(), vma_merge_existing_range()).
+ *
+ * Simplification: two neighbouring VMAs merge when they come from the same
+ * area (same anon origin or same file at the contiguous offset) and have the
+ * same uffd ctx and flags; anon_vma compatibility is not modelled.
+ */
+import type { KernelState, Vma } from '../state.js';
+
+export function vma_lookup(s: KernelState, page: number): Vma | null {
+  return s.mm.vmas.find(v => v.start <= page && page < v.end) ?? null;
+}
+
+/** Index of the VMA containing `page`, or -1. */
+export function vmaIndex(s: KernelState, page: number): number {
+  return s.mm.vmas.findIndex(v => v.start <= page && page < v.end);
+}
+
+/** VMAs intersecting [start, end), in address order. */
+export function vmasIn(s: KernelState, start: number, end: number): Vma[] {
+  return s.mm.vmas.filter(v => v.start < end && start < v.end);
+}
+
+/** userfaultfd_missing(vma) — include/linux/userfaultfd_k.h. */
+export function userfaultfd_missing(v: Vma): boolean {
+  return v.uffd_flags.includes('VM_UFFD_MISSING');
+}
+
+/** Split VMAs so that `page` is a boundary (__split_vma()). */
+function splitAt(d: KernelState, page: number): void {
+  const i = vmaIndex(d, page);
+  const v = d.mm.vmas[i];
+  if (v === undefined || v.start === page) return;
+  const right: Vma = { ...v, uffd_flags: [...v.uffd_flags], start: page, pgoff: v.pgoff + (page - v.start) };
+  v.end = page;
+  d.mm.vmas.splice(i + 1, 0, right);
+}
+
+function mergeable(a: Vma, b: Vma): boolean {
+  return a.end === b.start && a.area === b.area && a.pgoff + (a.end - a.start) === b.pgoff && a.kind === b.kind && a.shared === b.shared &&
+    a.uffd === b.uffd && a.uffd_flags.join() === b.uffd_flags.join();
+}
+
+function mergeAll(d: KernelState): void {
+  const out: Vma[] = [];
+  for (const v of d.mm.vmas) {
+    const prev = out.at(-1);
+    if (prev !== undefined && mergeable(prev, v)) prev.end = v.end;
+    else out.push(v);
+  }
+  d.mm.vmas = out;
+}
+
+/**
+ * Set the uffd ctx and flags of every VMA part inside [start, end), splitting
+ * at the edges and merging neighbours afterwards, as userfaultfd_register_range()
+ * and userfaultfd_clear_vma() do through vma_modify_flags_uffd().
+ */
+export function setUffd(d: KernelState, start: number, end: number, uffd: number | null, flags: Vma['uffd_flags']): void {
+  splitAt(d, start);
+  splitAt(d, end);
+  for (const v of d.mm.vmas) {
+    if (v.start >= start && v.end <= end) {
+      v.uffd = uffd;
+      v.uffd_flags = [...flags].sort();
+    }
+  }
+  mergeAll(d);
+}

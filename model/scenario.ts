@@ -1,0 +1,290 @@
+/**
+ * Scenarios: the memory layout, the userfaultfds, and the threads with their
+ * programs. A scenario is plain JSON (a file) or the same object built in
+ * TypeScript. `parseScenario` validates every field and reports the first
+ * problem as `path.to.field: what was expected`.
+ *
+ * Pages are counted inside their area: { area: 'A', page: 0 } is A's first page.
+ */
+
+export type RegisterMode = 'MISSING' | 'WP' | 'MINOR';
+
+export interface Area {
+  name: string;
+  pages: number;
+  /** anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: MAP_SHARED|MAP_ANONYMOUS (or a memfd). */
+  kind: 'anon' | 'shmem';
+  shared: boolean;
+}
+
+export interface RangeRef { area: string; first: number; pages: number }
+
+export interface UffdSpec {
+  name: string;
+  nonblock: boolean;
+  /** UFFD_FEATURE_* names requested by UFFDIO_API (without the prefix is accepted too). */
+  features: string[];
+  /** Whether setup runs UFFDIO_API (almost always true). */
+  api: boolean;
+  /** UFFDIO_REGISTER calls done during setup, in order. */
+  register: (RangeRef & { modes: RegisterMode[] })[];
+}
+
+export type OnEexist = 'nothing' | 'wake';
+
+export type Op =
+  | { op: 'read'; area: string; page: number }
+  | { op: 'write'; area: string; page: number; value: number }
+  | { op: 'api'; uffd: string; features: string[] }
+  | { op: 'register'; uffd: string; area: string; first: number; pages: number; modes: RegisterMode[] }
+  | { op: 'unregister'; uffd: string; area: string; first: number; pages: number }
+  | { op: 'wake'; uffd: string; area: string; first: number; pages: number }
+  | { op: 'copy'; uffd: string; area: string; page: number; pages: number; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
+  | { op: 'zeropage'; uffd: string; area: string; page: number; pages: number; dontwake: boolean; onEEXIST: OnEexist }
+  | { op: 'close'; uffd: string }
+  /** read(2) on the uffd with room for `max` messages; messages go to the thread's inbox. */
+  | { op: 'read_msgs'; uffd: string; max: number }
+  /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE. */
+  | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
+  /** A monitor loop: `count` times (null: forever) read one message and resolve it. */
+  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; count: number | null };
+
+export interface ThreadSpec {
+  name: string;
+  role: 'worker' | 'monitor';
+  ops: Op[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  areas: Area[];
+  uffds: UffdSpec[];
+  threads: ThreadSpec[];
+  /** The verdict the mainline kernel model must give. */
+  expect: 'ok' | 'violation';
+}
+
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+/** Known UFFD_FEATURE_* bits (include/uapi/linux/userfaultfd.h), bit numbers. */
+export const UFFD_FEATURES: { readonly [name: string]: number } = {
+  UFFD_FEATURE_PAGEFAULT_FLAG_WP: 0,
+  UFFD_FEATURE_EVENT_FORK: 1,
+  UFFD_FEATURE_EVENT_REMAP: 2,
+  UFFD_FEATURE_EVENT_REMOVE: 3,
+  UFFD_FEATURE_MISSING_HUGETLBFS: 4,
+  UFFD_FEATURE_MISSING_SHMEM: 5,
+  UFFD_FEATURE_EVENT_UNMAP: 6,
+  UFFD_FEATURE_SIGBUS: 7,
+  UFFD_FEATURE_THREAD_ID: 8,
+  UFFD_FEATURE_MINOR_HUGETLBFS: 9,
+  UFFD_FEATURE_MINOR_SHMEM: 10,
+  UFFD_FEATURE_EXACT_ADDRESS: 11,
+  UFFD_FEATURE_WP_HUGETLBFS_SHMEM: 12,
+  UFFD_FEATURE_WP_UNPOPULATED: 13,
+  UFFD_FEATURE_POISON: 14,
+  UFFD_FEATURE_WP_ASYNC: 15,
+  UFFD_FEATURE_MOVE: 16,
+};
+
+/** Features whose behaviour this model implements; requesting others is a scenario error, not a silent no-op. */
+const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS']);
+
+// ---------------------------------------------------------------------------
+// Validation
+
+type Obj = { [k: string]: unknown };
+
+class Path {
+  constructor(private readonly parts: string) {}
+  key(k: string): Path { return new Path(this.parts === '' ? k : `${this.parts}.${k}`); }
+  idx(i: number): Path { return new Path(`${this.parts}[${i}]`); }
+  fail(expected: string, got: unknown): never {
+    const shown = got === undefined ? 'nothing' : JSON.stringify(got);
+    throw new ScenarioError(`${this.parts === '' ? '(top level)' : this.parts}: expected ${expected}, got ${shown}`);
+  }
+  toString(): string { return this.parts; }
+}
+
+function obj(v: unknown, p: Path, allowed: readonly string[]): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) p.fail('an object', v);
+  for (const k of Object.keys(v as Obj)) {
+    if (!allowed.includes(k)) p.key(k).fail(`no such field (allowed: ${allowed.join(', ')})`, (v as Obj)[k]);
+  }
+  return v as Obj;
+}
+function str(o: Obj, k: string, p: Path, dflt?: string): string {
+  const v = o[k];
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'string' || v === '') p.key(k).fail('a non-empty string', v);
+  return v as string;
+}
+function int(o: Obj, k: string, p: Path, min: number, max: number, dflt?: number): number {
+  const v = o[k];
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) p.key(k).fail(`an integer from ${min} to ${max}`, v);
+  return v as number;
+}
+function bool(o: Obj, k: string, p: Path, dflt: boolean): boolean {
+  const v = o[k];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') p.key(k).fail('true or false', v);
+  return v as boolean;
+}
+function oneOf<T extends string>(o: Obj, k: string, p: Path, choices: readonly T[], dflt?: T): T {
+  const v = o[k];
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) p.key(k).fail(`one of ${choices.map(c => `"${c}"`).join(', ')}`, v);
+  return v as T;
+}
+function arr(o: Obj, k: string, p: Path, dflt?: unknown[]): unknown[] {
+  const v = o[k];
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (!Array.isArray(v)) p.key(k).fail('an array', v);
+  return v as unknown[];
+}
+function nullableInt(o: Obj, k: string, p: Path, min: number, max: number): number | null {
+  const v = o[k];
+  if (v === undefined || v === null) return null;
+  return int(o, k, p, min, max);
+}
+
+const MAX_PAGES = 64;
+
+function features(list: unknown[], p: Path): string[] {
+  const out = list.map((f, i) => {
+    if (typeof f !== 'string') p.idx(i).fail('a UFFD_FEATURE_* name', f);
+    const name = (f as string).startsWith('UFFD_FEATURE_') ? (f as string) : `UFFD_FEATURE_${f as string}`;
+    if (UFFD_FEATURES[name] === undefined) p.idx(i).fail(`a UFFD_FEATURE_* name (one of ${Object.keys(UFFD_FEATURES).join(', ')})`, f);
+    if (!MODELLED_FEATURES.has(name)) p.idx(i).fail(`a feature this model implements (${[...MODELLED_FEATURES].join(', ')}); ${name} is not modelled yet`, f);
+    return name;
+  });
+  return [...new Set(out)].sort();
+}
+
+function modes(list: unknown[], p: Path): RegisterMode[] {
+  if (list.length === 0) p.fail('at least one register mode', list);
+  const out = list.map((m, i) => {
+    if (m !== 'MISSING' && m !== 'WP' && m !== 'MINOR') p.idx(i).fail('"MISSING", "WP" or "MINOR"', m);
+    if (m !== 'MISSING') p.idx(i).fail('"MISSING" (WP and MINOR modes are not modelled yet)', m);
+    return m as RegisterMode;
+  });
+  return [...new Set(out)].sort();
+}
+
+function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
+  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'max', 'how', 'count']);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve'] as const);
+  const allowed: { [k: string]: readonly string[] } = {
+    read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
+    register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
+    wake: ['uffd', 'area', 'first', 'pages'],
+    copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
+    zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
+    close: ['uffd'], read_msgs: ['uffd', 'max'],
+    resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST'],
+    serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'count'],
+  };
+  obj(v, p, ['op', ...(allowed[kind] ?? [])]);
+  const area = (): Area => {
+    const name = str(base, 'area', p);
+    const a = s.areas.find(x => x.name === name);
+    if (a === undefined) p.key('area').fail(`the name of an area (${s.areas.map(x => x.name).join(', ')})`, name);
+    return a as Area;
+  };
+  const uffd = (): string => {
+    const name = str(base, 'uffd', p);
+    if (!s.uffds.includes(name)) p.key('uffd').fail(`the name of a uffd (${s.uffds.join(', ') || 'none declared'})`, name);
+    return name;
+  };
+  const page = (a: Area): number => int(base, 'page', p, 0, a.pages - 1);
+  const range = (a: Area, firstKey: 'first' | 'page'): { first: number; pages: number } => {
+    const first = int(base, firstKey, p, 0, a.pages - 1);
+    const pages = int(base, 'pages', p, 1, a.pages - first, firstKey === 'page' ? 1 : a.pages - first);
+    return { first, pages };
+  };
+  const fill = () => ({
+    dontwake: bool(base, 'dontwake', p, false),
+    onEEXIST: oneOf(base, 'onEEXIST', p, ['nothing', 'wake'] as const, 'nothing'),
+  });
+  switch (kind) {
+    case 'read': { const a = area(); return { op: 'read', area: a.name, page: page(a) }; }
+    case 'write': { const a = area(); return { op: 'write', area: a.name, page: page(a), value: int(base, 'value', p, 1, 1_000_000, 7) }; }
+    case 'api': return { op: 'api', uffd: uffd(), features: features(arr(base, 'features', p, []), p.key('features')) };
+    case 'register': { const u = uffd(); const a = area(); const r = range(a, 'first'); return { op: 'register', uffd: u, area: a.name, ...r, modes: modes(arr(base, 'modes', p, ['MISSING']), p.key('modes')) }; }
+    case 'unregister': { const u = uffd(); const a = area(); return { op: 'unregister', uffd: u, area: a.name, ...range(a, 'first') }; }
+    case 'wake': { const u = uffd(); const a = area(); return { op: 'wake', uffd: u, area: a.name, ...range(a, 'first') }; }
+    case 'copy': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'copy', uffd: u, area: a.name, page: r.first, pages: r.pages, content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() }; }
+    case 'zeropage': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'zeropage', uffd: u, area: a.name, page: r.first, pages: r.pages, ...fill() }; }
+    case 'close': return { op: 'close', uffd: uffd() };
+    case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
+    case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() };
+    case 'serve': {
+      if (role !== 'monitor') p.key('op').fail('an operation for a worker ("serve" is a monitor loop; set role to "monitor")', kind);
+      return { op: 'serve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), count: nullableInt(base, 'count', p, 1, 16) };
+    }
+  }
+}
+
+/** Validate untrusted input (parsed JSON) into a Scenario. Throws ScenarioError. */
+export function parseScenario(input: unknown): Scenario {
+  const p = new Path('');
+  const o = obj(input, p, ['name', 'description', 'areas', 'uffds', 'threads', 'expect']);
+  const name = str(o, 'name', p);
+  const description = str(o, 'description', p, '(no description)');
+  const areasIn = arr(o, 'areas', p);
+  if (areasIn.length === 0) p.key('areas').fail('at least one area', areasIn);
+  const areas: Area[] = areasIn.map((a, i) => {
+    const ap = p.key('areas').idx(i);
+    const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared']);
+    const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem', 'hugetlb'] as const);
+    if (kind === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', kind);
+    const shared = bool(ao, 'shared', ap, kind === 'shmem');
+    if (kind === 'shmem' && !shared) ap.key('shared').fail('true (private shmem mappings are not modelled yet)', shared);
+    if (kind === 'anon' && shared) ap.key('shared').fail('false (MAP_SHARED|MAP_ANONYMOUS is shmem: use kind "shmem")', shared);
+    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind: kind as 'anon' | 'shmem', shared };
+  });
+  const dupArea = areas.find((a, i) => areas.findIndex(b => b.name === a.name) !== i);
+  if (dupArea) p.key('areas').fail('distinct area names', dupArea.name);
+
+  const uffdsIn = arr(o, 'uffds', p, []);
+  const uffdNames = uffdsIn.map((u, i) => str(obj(u, p.key('uffds').idx(i), ['name', 'nonblock', 'features', 'api', 'register']), 'name', p.key('uffds').idx(i)));
+  const uffds: UffdSpec[] = uffdsIn.map((u, i) => {
+    const up = p.key('uffds').idx(i);
+    const uo = u as Obj;
+    const register = arr(uo, 'register', up, []).map((r, j) => {
+      const rp = up.key('register').idx(j);
+      const ro = obj(r, rp, ['area', 'first', 'pages', 'modes']);
+      const an = str(ro, 'area', rp);
+      const a = areas.find(x => x.name === an);
+      if (a === undefined) rp.key('area').fail(`the name of an area (${areas.map(x => x.name).join(', ')})`, an);
+      const first = int(ro, 'first', rp, 0, (a as Area).pages - 1, 0);
+      const pages = int(ro, 'pages', rp, 1, (a as Area).pages - first, (a as Area).pages - first);
+      return { area: an, first, pages, modes: modes(arr(ro, 'modes', rp, ['MISSING']), rp.key('modes')) };
+    });
+    return {
+      name: uffdNames[i] as string,
+      nonblock: bool(uo, 'nonblock', up, false),
+      features: features(arr(uo, 'features', up, []), up.key('features')),
+      api: bool(uo, 'api', up, true),
+      register,
+    };
+  });
+  if (new Set(uffdNames).size !== uffdNames.length) p.key('uffds').fail('distinct uffd names', uffdNames);
+
+  const threadsIn = arr(o, 'threads', p);
+  if (threadsIn.length === 0) p.key('threads').fail('at least one thread', threadsIn);
+  const threads: ThreadSpec[] = threadsIn.map((t, i) => {
+    const tp = p.key('threads').idx(i);
+    const to = obj(t, tp, ['name', 'role', 'ops']);
+    const role = oneOf(to, 'role', tp, ['worker', 'monitor'] as const, 'worker');
+    const ops = arr(to, 'ops', tp).map((op, j) => parseOp(op, tp.key('ops').idx(j), { areas, uffds: uffdNames }, role));
+    return { name: str(to, 'name', tp), role, ops };
+  });
+  const names = threads.map(t => t.name);
+  if (new Set(names).size !== names.length) p.key('threads').fail('distinct thread names', names);
+  return { name, description, areas, uffds, threads, expect: oneOf(o, 'expect', p, ['ok', 'violation'] as const, 'ok') };
+}

@@ -1,0 +1,169 @@
+/**
+ * The kernel state the model explores: plain, JSON-serialisable data.
+ *
+ * Canonical form matters: the checker hashes JSON.stringify(state), so
+ *  - collections are arrays in a meaningful order (wait queues head-first,
+ *    VMAs by address, page tables by page number), never Map/Set;
+ *  - every object is built by one constructor below with a fixed key order;
+ *  - "absent" is null, never undefined.
+ *
+ * Addresses are page numbers. Areas (the scenario's mappings) sit one after
+ * another with a one-page hole between them, so they never merge.
+ *
+ * Kernel reference: v6.18 (the kernel of the machines this project runs on).
+ * Configuration modelled: x86-64 without CONFIG_PER_VMA_LOCK, so page faults
+ * and UFFDIO_COPY/ZEROPAGE take mmap_lock; see README "Fidelity".
+ */
+
+export type Tid = number;
+
+/** include/linux/sched.h task states (TASK_KILLABLE = TASK_WAKEKILL|TASK_UNINTERRUPTIBLE). */
+export type TaskState = 'RUNNING' | 'INTERRUPTIBLE' | 'KILLABLE' | 'UNINTERRUPTIBLE';
+
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json };
+
+/** One kernel (or user-mode) function activation: function, step label, locals. */
+export interface Frame {
+  fn: string;
+  at: string;
+  locals: { [k: string]: Json };
+  /** Value returned by the last callee (null until then). */
+  rv: Json;
+}
+
+export type Role = 'worker' | 'monitor';
+
+/** What a thread observed in user space (one entry per completed operation). */
+export interface Outcome {
+  op: number;          // index of the operation in the thread's program
+  what: string;        // 'read' | 'write' | 'UFFDIO_COPY' | 'read()' | ...
+  ret: string;         // '0', 'EEXIST', 'EAGAIN', 'SIGSEGV', a value read, ...
+  page: number | null;
+  value: number | null;
+  /** For accesses: what the ghost `expect` said the page should hold at that moment (null: unknown). */
+  expected: number | null;
+}
+
+/** A uffd message as the monitor received it (struct uffd_msg, the fields we model). */
+export type UffdMsg = {
+  event: 'UFFD_EVENT_PAGEFAULT';
+  address: number;      // page number (msg.arg.pagefault.address >> PAGE_SHIFT)
+  flags: number;        // UFFD_PAGEFAULT_FLAG_WRITE = 1 (include/uapi/linux/userfaultfd.h)
+};
+
+export interface UserState {
+  pc: number;           // next operation
+  sub: number;          // phase inside the current operation (fill, then maybe UFFDIO_WAKE; serve: read, fill, wake)
+  iter: number;         // completed iterations of a 'serve' loop
+  inbox: UffdMsg[];     // messages read and not yet handled (monitor)
+  outcomes: Outcome[];
+}
+
+export interface Thread {
+  name: string;
+  role: Role;
+  /** The kinds of operation in its program (constant; lets properties see what a scenario tries). */
+  does: string[];
+  task: TaskState;
+  /** Call stack, outermost first; the bottom frame is the user-mode program. Empty when the thread has exited. */
+  frames: Frame[];
+  user: UserState;
+}
+
+/** mm/rwsem: owner set and FIFO wait list (kernel/locking/rwsem.c). */
+export interface RwSem {
+  readers: Tid[];                     // sorted
+  writer: Tid | null;
+  waiters: { tid: Tid; write: boolean }[];   // FIFO, first = next to be granted
+}
+
+export type VmaKind = 'anon' | 'shmem';
+export type UffdVmFlag = 'VM_UFFD_MISSING' | 'VM_UFFD_WP' | 'VM_UFFD_MINOR';
+
+export interface Vma {
+  start: number;        // first page
+  end: number;          // one past the last page
+  area: number;         // index of the scenario area (the "file" for shmem)
+  pgoff: number;        // vma->vm_pgoff: page offset of `start` inside its area
+  kind: VmaKind;
+  shared: boolean;      // VM_SHARED
+  /** vma->vm_userfaultfd_ctx.ctx (index into KernelState.uffd), null if unregistered. */
+  uffd: number | null;
+  /** vm_flags & __VM_UFFD_FLAGS, sorted. Invariant: empty iff uffd === null. */
+  uffd_flags: UffdVmFlag[];
+}
+
+/** A present page-table entry; absent entries are null (pte_none). */
+export interface Pte {
+  content: number;      // 0 for the zero page
+  writable: boolean;
+}
+
+/** struct userfaultfd_wait_queue, as queued on fault_pending_wqh / fault_wqh. */
+export interface Uwq {
+  tid: Tid;
+  msg: UffdMsg;
+}
+
+/** Spinlocks of the ctx's four wait queues; value is the holder. */
+export interface CtxLocks {
+  fd_wqh: Tid | null;
+  fault_pending_wqh: Tid | null;
+  fault_wqh: Tid | null;
+  event_wqh: Tid | null;
+}
+
+/** struct userfaultfd_ctx (fs/userfaultfd.c / include/linux/userfaultfd_k.h), the fields modelled. */
+export interface UffdCtx {
+  name: string;
+  /** ctx->features; includes 'UFFD_FEATURE_INITIALIZED' once UFFDIO_API succeeded. Sorted. */
+  features: string[];
+  /** ctx->flags & O_NONBLOCK */
+  nonblock: boolean;
+  released: boolean;
+  mmap_changing: number;
+  refile_seq: number;
+  /** Head first: __add_wait_queue inserts at index 0; find_userfault_in takes the last. */
+  fault_pending_wqh: Uwq[];
+  fault_wqh: Uwq[];
+  /** The uwq a reader has list_del'ed from fault_pending_wqh and not yet added to fault_wqh. */
+  refile_in_transit: Uwq | null;
+  event_wqh: Tid[];
+  fd_wqh: Tid[];
+  locks: CtxLocks;
+  /** Ghost: ctx->refcount. */
+  refcount: number;
+  /** Ghost: struct file references (fd table + syscalls in progress); release runs when it drops to 0. */
+  file_refs: number;
+  fd_open: boolean;
+}
+
+export interface Mm {
+  vmas: Vma[];
+  /** Page tables, one entry per page number. */
+  pte: (Pte | null)[];
+  mmap_lock: RwSem;
+  /** shmem page cache per area (null entries: no folio); [] for anon areas. */
+  page_cache: (number | null)[][];
+}
+
+export interface KernelState {
+  mm: Mm;
+  uffd: UffdCtx[];
+  threads: Thread[];
+  /**
+   * Ghost: the value user space should see in each page, set by whoever last
+   * stored it (a monitor's COPY/ZEROPAGE, a thread's write); null if nobody did.
+   */
+  expect: (number | null)[];
+}
+
+export const PAGEFAULT_FLAG_WRITE = 1;
+
+export function newFrame(fn: string, at: string, locals: { [k: string]: Json } = {}): Frame {
+  return { fn, at, locals, rv: null };
+}
+
+export function newRwSem(): RwSem {
+  return { readers: [], writer: null, waiters: [] };
+}

@@ -1,0 +1,155 @@
+/**
+ * handle_userfault() — fs/userfaultfd.c @ v6.18, for VM_UFFD_MISSING faults on
+ * anon and shmem VMAs, entered with mmap_lock held for read (no PTL).
+ *
+ *   released        READ_ONCE(ctx->released): if set, release_fault_lock(), return VM_FAULT_RETRY
+ *                   (else userfaultfd_ctx_get(), build the uwq on the stack)
+ *   queue           spin_lock(fault_pending_wqh.lock); __add_wait_queue(); set_current_state(); unlock
+ *   must_wait       userfaultfd_must_wait(): lockless pte read, pte_none -> must wait
+ *   release_fault_lock  mmap_read_unlock()
+ *   released_before_sleep  READ_ONCE(ctx->released); if !(must_wait && !released): __set_current_state(RUNNING)
+ *   wake_up_poll    wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake readers (takes fd_wqh.lock)
+ *   schedule        sleeps until the task is RUNNING; returns at once if a wake came first
+ *   list_empty_careful  lockless: is our uwq still linked (not removed by the waker)?
+ *   list_del        spin_lock(fault_pending_wqh.lock); list_del(); unlock
+ * then userfaultfd_ctx_put() and return VM_FAULT_RETRY: the caller retries the fault.
+ *
+ * Not modelled: SIGBUS feature, UFFD_USER_MODE_ONLY, FAULT_FLAG_RETRY_NOWAIT (GUP),
+ * missing FAULT_FLAG_ALLOW_RETRY, WP/MINOR reasons, hugetlb (the vma lock), signals.
+ * The blocking state is TASK_INTERRUPTIBLE (a user fault: FAULT_FLAG_INTERRUPTIBLE).
+ */
+import type { KernelFn } from '../engine.js';
+import { goTo, local, ret, setLocal } from '../engine.js';
+import type { KernelState, Tid } from '../state.js';
+import { PAGEFAULT_FLAG_WRITE } from '../state.js';
+import { mmap_read_unlock } from '../kernel/rwsem.js';
+import { set_current_state, wake_up_poll_fd_wqh } from '../kernel/sched.js';
+import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
+import { ctxOf, uwqLinked } from './ctx.js';
+
+const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
+
+/**
+ * READ_ONCE(ctx->released) reads a value only userfaultfd_release() writes: in
+ * a scenario where no thread closes a uffd it is a constant, so reading it is
+ * not a scheduling point. (Writing `set_current_state(RUNNING)` on the
+ * no-sleep path is the thread's own state, which no waker can change then.)
+ */
+function neverReleased(s: KernelState): boolean {
+  return !s.threads.some(th => th.does.includes('close'));
+}
+
+/** userfaultfd_must_wait() — lockless page-table walk: true while the pte is none. */
+export function userfaultfd_must_wait(s: KernelState, page: number): boolean {
+  return (s.mm.pte[page] ?? null) === null;
+}
+
+/** Locals: ctx, page, write, reason, must_wait. Returns 'VM_FAULT_RETRY'. */
+export const handle_userfault: KernelFn = {
+  name: 'handle_userfault',
+  cites: 'fs/userfaultfd.c: handle_userfault()',
+  entry: 'released',
+  steps: {
+    released: {
+      doc: 'if (READ_ONCE(ctx->released)) { release_fault_lock(); return VM_FAULT_RETRY; } userfaultfd_ctx_get(); build uwq',
+      local: neverReleased,
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        if (c.released) {
+          mmap_read_unlock(d, t);
+          ret(d, t, 'VM_FAULT_RETRY');
+          return;
+        }
+        c.refcount += 1;
+        goTo(d, t, 'queue');
+      },
+    },
+    queue: {
+      doc: 'spin_lock(fault_pending_wqh.lock); __add_wait_queue(&ctx->fault_pending_wqh, &uwq.wq); set_current_state(TASK_INTERRUPTIBLE); spin_unlock',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_pending_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_pending_wqh'),
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        // After the __add_wait_queue the uwq is visible to userland through poll/read().
+        c.fault_pending_wqh.unshift({
+          tid: t,
+          msg: { event: 'UFFD_EVENT_PAGEFAULT', address: local<number>(d, t, 'page'), flags: local<boolean>(d, t, 'write') ? PAGEFAULT_FLAG_WRITE : 0 },
+        });
+        set_current_state(d, t, 'INTERRUPTIBLE');
+        goTo(d, t, 'must_wait');
+      },
+    },
+    must_wait: {
+      doc: 'must_wait = userfaultfd_must_wait(ctx, vmf, reason): lockless pte read, true while pte_none',
+      run: (d, t) => {
+        setLocal(d, t, 'must_wait', userfaultfd_must_wait(d, local<number>(d, t, 'page')));
+        goTo(d, t, 'release_fault_lock');
+      },
+    },
+    release_fault_lock: {
+      doc: 'release_fault_lock(vmf): mmap_read_unlock(mm)',
+      run: (d, t) => {
+        mmap_read_unlock(d, t);
+        goTo(d, t, 'released_before_sleep');
+      },
+    },
+    released_before_sleep: {
+      doc: 'if (must_wait && !READ_ONCE(ctx->released)) sleep; else __set_current_state(TASK_RUNNING)',
+      local: neverReleased,
+      run: (d, t) => {
+        if (local<boolean>(d, t, 'must_wait') && !ctxOf(d, ctxArg(d, t)).released) {
+          goTo(d, t, 'wake_up_poll');
+        } else {
+          set_current_state(d, t, 'RUNNING');
+          goTo(d, t, 'list_empty_careful');
+        }
+      },
+    },
+    wake_up_poll: {
+      doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fd_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fd_wqh'),
+      run: (d, t) => {
+        wake_up_poll_fd_wqh(d, ctxArg(d, t));
+        goTo(d, t, 'schedule');
+      },
+    },
+    schedule: {
+      doc: 'schedule(): sleep until woken (returns at once if a wake already set TASK_RUNNING); then __set_current_state(TASK_RUNNING)',
+      guard: (s, t) => s.threads[t]?.task === 'RUNNING',
+      local: true, // returning from schedule() touches nothing shared: it joins the next step
+      waitsFor: (s, t) => {
+        const c = ctxOf(s, ctxArg(s, t));
+        const q = c.fault_pending_wqh.some(u => u.tid === t) ? 'fault_pending_wqh' : c.fault_wqh.some(u => u.tid === t) ? 'fault_wqh' : 'no queue (entry already removed)';
+        return `asleep (TASK_${s.threads[t]?.task}) on ${c.name}.${q}, page ${local<number>(s, t, 'page')}`;
+      },
+      run: (d, t) => {
+        goTo(d, t, 'list_empty_careful');
+      },
+    },
+    list_empty_careful: {
+      doc: 'if (!list_empty_careful(&uwq.wq.entry)): still queued (nobody woke us through the wake function) -> locked list_del',
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        if (uwqLinked(c, t)) {
+          goTo(d, t, 'list_del');
+        } else {
+          c.refcount -= 1; // userfaultfd_ctx_put()
+          ret(d, t, 'VM_FAULT_RETRY');
+        }
+      },
+    },
+    list_del: {
+      doc: 'spin_lock(fault_pending_wqh.lock); list_del(&uwq.wq.entry); spin_unlock; userfaultfd_ctx_put()',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_pending_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_pending_wqh'),
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        c.fault_pending_wqh = c.fault_pending_wqh.filter(u => u.tid !== t);
+        c.fault_wqh = c.fault_wqh.filter(u => u.tid !== t);
+        c.refcount -= 1;
+        ret(d, t, 'VM_FAULT_RETRY');
+      },
+    },
+  },
+};

@@ -1,0 +1,244 @@
+/**
+ * The uffd ioctls in scope — fs/userfaultfd.c @ v6.18: userfaultfd_api(),
+ * userfaultfd_register(), userfaultfd_unregister(), userfaultfd_wake(),
+ * userfaultfd_copy(), userfaultfd_zeropage(). The dispatcher
+ * (userfaultfd_ioctl(): -EINVAL before UFFDIO_API) is in model/user.ts.
+ *
+ * Each returns { ret: '0' | errno name, out: the ioctl's output field }.
+ * Output fields use the kernel's units: bytes (PAGE_SIZE = 4096) or -errno.
+ * Validation of user-supplied ranges is local work folded into the first step;
+ * the scenario format only expresses page-aligned, in-area ranges, so the
+ * alignment/wraparound errors are left to the conformance suite.
+ */
+import type { KernelFn } from '../engine.js';
+import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
+import type { Json, KernelState, Tid, UffdVmFlag } from '../state.js';
+import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
+import { setUffd, vmasIn } from '../mm/vma.js';
+import { ctxOf } from './ctx.js';
+
+export const PAGE_SIZE = 4096;
+
+export const ERRNO: { readonly [name: string]: number } = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22,
+};
+
+/** UFFD_API_FEATURES as UFFDIO_API reports them on x86-64 v6.18 (measured on the machine: bits 0..16). */
+export const UFFD_API_FEATURES = '0x1ffff';
+/** UFFD_API_IOCTLS: REGISTER, UNREGISTER, API. */
+export const UFFD_API_IOCTLS = '0x8000000000000003';
+/** UFFD_API_RANGE_IOCTLS: WAKE, COPY, ZEROPAGE, MOVE, WRITEPROTECT, CONTINUE, POISON (bits 2..8). */
+const UFFD_API_RANGE_IOCTLS = 0x1fc;
+const _UFFDIO_WRITEPROTECT = 6;
+const _UFFDIO_CONTINUE = 7;
+
+function result(r: string, out: Json): Json {
+  return { ret: r, out };
+}
+
+const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
+
+/** Locals: ctx, features (requested names). */
+export const userfaultfd_api: KernelFn = {
+  name: 'userfaultfd_api',
+  cites: 'fs/userfaultfd.c: userfaultfd_api()',
+  entry: 'cmpxchg(ctx->features)',
+  steps: {
+    'cmpxchg(ctx->features)': {
+      doc: 'copy_to_user(supported features, UFFD_API_IOCTLS); cmpxchg(&ctx->features, 0, features | UFFD_FEATURE_INITIALIZED): -EINVAL (struct zeroed) if it was already set',
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        if (c.features.length > 0) {
+          ret(d, t, result('EINVAL', '0x0'));
+          return;
+        }
+        c.features = [...local<string[]>(d, t, 'features'), 'UFFD_FEATURE_INITIALIZED'].sort();
+        ret(d, t, result('0', UFFD_API_FEATURES));
+      },
+    },
+  },
+};
+
+const MODE_FLAG: { readonly [m: string]: UffdVmFlag } = { MISSING: 'VM_UFFD_MISSING', WP: 'VM_UFFD_WP', MINOR: 'VM_UFFD_MINOR' };
+
+/** Locals: ctx, start, end (pages), modes. */
+export const userfaultfd_register: KernelFn = {
+  name: 'userfaultfd_register',
+  cites: 'fs/userfaultfd.c: userfaultfd_register(), userfaultfd_register_range()',
+  entry: 'mmap_write_lock',
+  steps: {
+    ...mmapLockSteps('mmap_write_lock', true, 'userfaultfd_register_range', 'mmget_not_zero(mm); mmap_write_lock(mm)'),
+    userfaultfd_register_range: {
+      doc: 'vma_find(); check every VMA (vma_can_userfault -EINVAL, other ctx -EBUSY); set ctx + VM_UFFD_* with split/merge; mmap_write_unlock; ioctls mask',
+      run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        const start = local<number>(d, t, 'start');
+        const end = local<number>(d, t, 'end');
+        const flags = local<string[]>(d, t, 'modes').map(m => MODE_FLAG[m] as UffdVmFlag).sort();
+        const vmas = vmasIn(d, start, end);
+        let err: string | null = null;
+        if (vmas.length === 0) err = 'EINVAL';
+        for (const v of vmas) {
+          if (err !== null) break;
+          // vma_can_userfault(): anon and shmem accept MISSING; MINOR needs shmem/hugetlb.
+          if (flags.includes('VM_UFFD_MINOR') && v.kind === 'anon') err = 'EINVAL';
+          else if (v.uffd !== null && v.uffd !== ctx) err = 'EBUSY';
+        }
+        if (err === null) {
+          for (const v of vmas.map(x => ({ ...x }))) {
+            const s0 = Math.max(start, v.start);
+            const e0 = Math.min(end, v.end);
+            // Already registered to this ctx with a superset of the modes: nothing to do.
+            if (v.uffd === ctx && flags.every(f => v.uffd_flags.includes(f))) continue;
+            setUffd(d, s0, e0, ctx, flags);
+          }
+        }
+        mmap_write_unlock(d, t);
+        if (err !== null) {
+          ret(d, t, result(err, null));
+          return;
+        }
+        let ioctls = UFFD_API_RANGE_IOCTLS;
+        if (!flags.includes('VM_UFFD_WP')) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
+        if (!flags.includes('VM_UFFD_MINOR')) ioctls &= ~(1 << _UFFDIO_CONTINUE);
+        ret(d, t, result('0', `0x${ioctls.toString(16)}`));
+      },
+    },
+  },
+};
+
+/**
+ * Locals: ctx, start, end, todo (sub-ranges still to clear), cur.
+ * v6.18 refuses (-EINVAL) a range with a VMA registered to another uffd: the
+ * real kernel on the machines does (see README "Fidelity").
+ */
+export const userfaultfd_unregister: KernelFn = {
+  name: 'userfaultfd_unregister',
+  cites: 'fs/userfaultfd.c: userfaultfd_unregister()',
+  entry: 'mmap_write_lock',
+  steps: {
+    ...mmapLockSteps('mmap_write_lock', true, 'vma_find', 'mmget_not_zero(mm); mmap_write_lock(mm)'),
+    vma_find: {
+      doc: 'vma_find(); -EINVAL if no VMA or a VMA belongs to another uffd; collect the registered sub-ranges',
+      local: true,
+      run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        const start = local<number>(d, t, 'start');
+        const end = local<number>(d, t, 'end');
+        const vmas = vmasIn(d, start, end);
+        if (vmas.length === 0 || vmas.some(v => v.uffd !== null && v.uffd !== ctx)) {
+          mmap_write_unlock(d, t);
+          ret(d, t, result('EINVAL', null));
+          return;
+        }
+        const todo: Json[] = vmas.filter(v => v.uffd !== null).map(v => ({
+          start: Math.max(start, v.start), end: Math.min(end, v.end), missing: v.uffd_flags.includes('VM_UFFD_MISSING'), ctx: v.uffd,
+        }));
+        setLocal(d, t, 'todo', todo);
+        goTo(d, t, 'userfaultfd_missing');
+      },
+    },
+    userfaultfd_missing: {
+      doc: 'for each registered VMA in range: if userfaultfd_missing(vma), wake_userfault(ctx, [start, vma_end)) while holding mmap_lock for write',
+      local: true,
+      run: (d, t, k) => {
+        const todo = local<{ start: number; end: number; missing: boolean; ctx: number }[]>(d, t, 'todo');
+        const cur = todo[0];
+        if (cur === undefined) {
+          goTo(d, t, 'mmap_write_unlock');
+          return;
+        }
+        setLocal(d, t, 'cur', cur);
+        setLocal(d, t, 'todo', todo.slice(1));
+        if (cur.missing) call(d, t, k, 'wake_userfault', { ctx: cur.ctx, start: cur.start, len: cur.end - cur.start, seq: 0, need_wakeup: false }, 'userfaultfd_clear_vma');
+        else goTo(d, t, 'userfaultfd_clear_vma');
+      },
+    },
+    userfaultfd_clear_vma: {
+      doc: 'userfaultfd_clear_vma(): clear vm_userfaultfd_ctx and VM_UFFD_* (split/merge), under mmap_lock for write',
+      local: true,
+      run: (d, t) => {
+        const cur = local<{ start: number; end: number }>(d, t, 'cur');
+        setUffd(d, cur.start, cur.end, null, []);
+        goTo(d, t, 'userfaultfd_missing');
+      },
+    },
+    mmap_write_unlock: {
+      doc: 'mmap_write_unlock(mm); mmput(mm)',
+      run: (d, t) => {
+        mmap_write_unlock(d, t);
+        ret(d, t, result('0', null));
+      },
+    },
+  },
+};
+
+/** Locals: ctx, start, len. */
+export const userfaultfd_wake: KernelFn = {
+  name: 'userfaultfd_wake',
+  cites: 'fs/userfaultfd.c: userfaultfd_wake()',
+  entry: 'validate_range',
+  steps: {
+    validate_range: {
+      doc: 'copy_from_user; validate_range(); wake_userfault(ctx, range)',
+      local: true,
+      run: (d, t, k) => call(d, t, k, 'wake_userfault', { ctx: ctxArg(d, t), start: local<number>(d, t, 'start'), len: local<number>(d, t, 'len'), seq: 0, need_wakeup: false }, 'return'),
+    },
+    return: { doc: 'return 0', local: true, run: (d, t) => ret(d, t, result('0', null)) },
+  },
+};
+
+/** userfaultfd_copy() and userfaultfd_zeropage() share their shape; `mode` tells them apart. */
+function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn {
+  const field = name === 'userfaultfd_copy' ? 'copy' : 'zeropage';
+  return {
+    name,
+    cites: `fs/userfaultfd.c: ${name}()`,
+    entry: 'atomic_read(mmap_changing)',
+    steps: {
+      'atomic_read(mmap_changing)': {
+        // Only non-cooperative event preps raise mmap_changing; with no EVENT_* feature on the ctx it stays 0.
+        local: (s, t) => !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_')),
+        doc: `if (atomic_read(&ctx->mmap_changing)) { ${field} = -EAGAIN; return -EAGAIN; } (lockless); validate; mmget_not_zero; mfill_atomic_${field === 'copy' ? 'copy' : 'zeropage'}()`,
+        run: (d, t, k) => {
+          const c = ctxOf(d, ctxArg(d, t));
+          if (c.mmap_changing > 0) {
+            ret(d, t, result('EAGAIN', -ERRNO['EAGAIN']!));
+            return;
+          }
+          call(d, t, k, 'mfill_atomic', {
+            ctx: ctxArg(d, t), dst: local<number>(d, t, 'dst'), len: local<number>(d, t, 'len'),
+            mode: field, content: local<number>(d, t, 'content'), copied: 0,
+          }, 'put_user');
+        },
+      },
+      put_user: {
+        doc: `put_user(ret, &${field}); if ret > 0 and !DONTWAKE: wake_userfault(ctx, [dst, dst + ret)) — an error wakes nobody`,
+        local: true,
+        run: (d, t, k) => {
+          const rv = last(thread(d, t).frames)!.rv;
+          if (typeof rv === 'string') {
+            ret(d, t, result(rv, -(ERRNO[rv] ?? 0)));
+            return;
+          }
+          setLocal(d, t, 'done', rv as number);
+          if (local<boolean>(d, t, 'dontwake')) goTo(d, t, 'return');
+          else call(d, t, k, 'wake_userfault', { ctx: ctxArg(d, t), start: local<number>(d, t, 'dst'), len: rv as number, seq: 0, need_wakeup: false }, 'return');
+        },
+      },
+      return: {
+        doc: 'return 0 if everything was filled, else -EAGAIN (partial)',
+        local: true,
+        run: (d, t) => {
+          const done = local<number>(d, t, 'done');
+          ret(d, t, result(done === local<number>(d, t, 'len') ? '0' : 'EAGAIN', done * PAGE_SIZE));
+        },
+      },
+    },
+  };
+}
+
+/** Locals: ctx, dst, len, content, dontwake, done. */
+export const userfaultfd_copy = fillIoctl('userfaultfd_copy');
+/** Locals: ctx, dst, len, content (0), dontwake, done. */
+export const userfaultfd_zeropage = fillIoctl('userfaultfd_zeropage');

@@ -1,0 +1,168 @@
+/**
+ * read(2) on a userfaultfd — fs/userfaultfd.c @ v6.18: userfaultfd_read_iter(),
+ * userfaultfd_ctx_read().
+ *
+ * The reader holds fd_wqh.lock across its loop (dropping it only to sleep).
+ * A pending fault is refiled from fault_pending_wqh to fault_wqh under
+ * fault_pending_wqh.lock inside a refile_seq write section, in two steps —
+ * list_del() and add_wait_queue() — because between them the entry is on
+ * neither list, which a lockless waker (wake_userfault()) can observe.
+ * Reading a fault message does not wake or resolve the faulting thread.
+ *
+ * Not modelled: events (event_wqh is always empty until the events issue),
+ * signals (-ERESTARTSYS), copy_to_user faults.
+ */
+import type { KernelFn } from '../engine.js';
+import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
+import type { KernelState, Tid, UffdMsg } from '../state.js';
+import { set_current_state } from '../kernel/sched.js';
+import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
+import { ctxOf, userfaultfd_is_initialized } from './ctx.js';
+
+const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
+
+/**
+ * One pass of the for(;;) loop in userfaultfd_ctx_read() up to the refile or
+ * the event check, with fd_wqh.lock already held.
+ */
+function findUserfault(d: KernelState, t: Tid): void {
+  const ctx = ctxArg(d, t);
+  const c = ctxOf(d, ctx);
+  set_current_state(d, t, 'INTERRUPTIBLE');
+  spin_lock(d, ctx, 'fault_pending_wqh', t);
+  // find_userfault(): walk in reverse to provide FIFO behavior.
+  const uwq = c.fault_pending_wqh.at(-1);
+  if (uwq === undefined) {
+    spin_unlock(d, ctx, 'fault_pending_wqh', t);
+    goTo(d, t, 'find_userfault_evt');
+    return;
+  }
+  c.refile_seq += 1;            // write_seqcount_begin(&ctx->refile_seq)
+  c.fault_pending_wqh.pop();    // list_del(&uwq->wq.entry): on neither list from here
+  c.refile_in_transit = uwq;
+  goTo(d, t, 'add_wait_queue(fault_wqh)');
+}
+
+/** Leave the loop: __remove_wait_queue(&ctx->fd_wqh, &wait); __set_current_state(TASK_RUNNING); spin_unlock_irq(fd_wqh). */
+function leave(d: KernelState, t: Tid, value: UffdMsg | string): void {
+  const ctx = ctxArg(d, t);
+  const c = ctxOf(d, ctx);
+  c.fd_wqh = c.fd_wqh.filter(x => x !== t);
+  set_current_state(d, t, 'RUNNING');
+  spin_unlock(d, ctx, 'fd_wqh', t);
+  ret(d, t, value as never);
+}
+
+const lockFdAndPending = (s: KernelState, t: Tid): boolean =>
+  spinFree(s, ctxArg(s, t), 'fd_wqh') && spinFree(s, ctxArg(s, t), 'fault_pending_wqh');
+const waitFdOrPending = (s: KernelState, t: Tid): string =>
+  spinFree(s, ctxArg(s, t), 'fd_wqh') ? spinWaitsFor(s, ctxArg(s, t), 'fault_pending_wqh') : spinWaitsFor(s, ctxArg(s, t), 'fd_wqh');
+
+/** Locals: ctx, no_wait. Returns the message, or 'EAGAIN'. */
+export const userfaultfd_ctx_read: KernelFn = {
+  name: 'userfaultfd_ctx_read',
+  cites: 'fs/userfaultfd.c: userfaultfd_ctx_read()',
+  entry: 'add_wait_queue(fd_wqh)',
+  steps: {
+    'add_wait_queue(fd_wqh)': {
+      doc: 'spin_lock_irq(fd_wqh.lock); __add_wait_queue(fd_wqh, &wait); set_current_state(TASK_INTERRUPTIBLE); spin_lock(fault_pending_wqh.lock); uwq = find_userfault(); if found: write_seqcount_begin(refile_seq); list_del(uwq)',
+      guard: lockFdAndPending,
+      waitsFor: waitFdOrPending,
+      run: (d, t) => {
+        spin_lock(d, ctxArg(d, t), 'fd_wqh', t);
+        ctxOf(d, ctxArg(d, t)).fd_wqh.unshift(t);
+        findUserfault(d, t);
+      },
+    },
+    find_userfault: {
+      doc: 'spin_lock_irq(fd_wqh.lock) after schedule(); set_current_state(TASK_INTERRUPTIBLE); spin_lock(fault_pending_wqh.lock); find_userfault(); if found: write_seqcount_begin(refile_seq); list_del(uwq)',
+      guard: lockFdAndPending,
+      waitsFor: waitFdOrPending,
+      run: (d, t) => {
+        spin_lock(d, ctxArg(d, t), 'fd_wqh', t);
+        findUserfault(d, t);
+      },
+    },
+    'add_wait_queue(fault_wqh)': {
+      doc: 'add_wait_queue(&ctx->fault_wqh, &uwq->wq); write_seqcount_end(refile_seq); *msg = uwq->msg; spin_unlock(fault_pending_wqh.lock); leave the loop',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_wqh'),
+      run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        const c = ctxOf(d, ctx);
+        const uwq = c.refile_in_transit;
+        if (uwq === null) throw new Error('[model bug] refile with nothing in transit');
+        c.fault_wqh.unshift(uwq);
+        c.refile_in_transit = null;
+        c.refile_seq += 1;          // write_seqcount_end(&ctx->refile_seq)
+        spin_unlock(d, ctx, 'fault_pending_wqh', t);
+        leave(d, t, { ...uwq.msg });
+      },
+    },
+    find_userfault_evt: {
+      doc: 'spin_lock(event_wqh.lock); find_userfault_evt() (no event); unlock; no_wait -> -EAGAIN; else spin_unlock_irq(fd_wqh.lock) and sleep',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'event_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
+      run: (d, t) => {
+        if (local<boolean>(d, t, 'no_wait')) {
+          leave(d, t, 'EAGAIN');
+          return;
+        }
+        spin_unlock(d, ctxArg(d, t), 'fd_wqh', t);
+        goTo(d, t, 'schedule');
+      },
+    },
+    schedule: {
+      doc: 'schedule(): sleep until a faulter (wake_up_poll) or userfaultfd_release() wakes the reader',
+      guard: (s, t) => thread(s, t).task === 'RUNNING',
+      local: true, // returning from schedule() touches nothing shared: it joins the next step
+      waitsFor: (s, t) => `asleep (TASK_${thread(s, t).task}) in read() on ${ctxOf(s, ctxArg(s, t)).name}.fd_wqh: no fault or event to read`,
+      run: (d, t) => goTo(d, t, 'find_userfault'),
+    },
+  },
+};
+
+/**
+ * Locals: ctx, max (room for this many 32-byte messages), no_wait, count.
+ * Returns the number of messages read, or the errno of the first ctx_read.
+ * Messages are delivered to the thread's user-space inbox (copy_to_iter).
+ */
+export const userfaultfd_read_iter: KernelFn = {
+  name: 'userfaultfd_read_iter',
+  cites: 'fs/userfaultfd.c: userfaultfd_read_iter()',
+  entry: 'userfaultfd_is_initialized',
+  steps: {
+    userfaultfd_is_initialized: {
+      doc: 'if (!userfaultfd_is_initialized(ctx)) return -EINVAL; no_wait = O_NONBLOCK; then userfaultfd_ctx_read()',
+      local: true,
+      run: (d, t, k) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        if (!userfaultfd_is_initialized(c)) {
+          ret(d, t, 'EINVAL');
+          return;
+        }
+        setLocal(d, t, 'no_wait', c.nonblock);
+        call(d, t, k, 'userfaultfd_ctx_read', { ctx: ctxArg(d, t), no_wait: c.nonblock }, 'copy_to_iter');
+      },
+    },
+    copy_to_iter: {
+      doc: 'copy_to_iter(msg) to the user buffer; only the first message may block: no_wait = true; read more while the buffer has room',
+      local: true,
+      run: (d, t, k) => {
+        const f = last(thread(d, t).frames)!;
+        const count = local<number>(d, t, 'count');
+        if (typeof f.rv === 'string') {
+          ret(d, t, count > 0 ? count : f.rv);
+          return;
+        }
+        thread(d, t).user.inbox.push(f.rv as unknown as UffdMsg);
+        setLocal(d, t, 'count', count + 1);
+        if (count + 1 >= local<number>(d, t, 'max')) {
+          ret(d, t, count + 1);
+          return;
+        }
+        call(d, t, k, 'userfaultfd_ctx_read', { ctx: ctxArg(d, t), no_wait: true }, 'copy_to_iter');
+      },
+    },
+  },
+};

@@ -1,0 +1,270 @@
+/**
+ * User space: each thread's program, run by a pseudo-function `user` at the
+ * bottom of its stack. It performs memory accesses (the MMU reads the pte;
+ * a miss enters do_user_addr_fault()), syscalls on a uffd (fdget, the ioctl
+ * or read, fdput), close(), and the monitor policies (resolve a message,
+ * follow EEXIST with UFFDIO_WAKE, the `serve` loop).
+ *
+ * File references are ghost state: while a syscall is inside the kernel it
+ * holds a reference, so close() from another thread only drops the fd, and
+ * userfaultfd_release() runs when the last reference goes (fput -> __fput on
+ * the way back to user space), in the thread that dropped it.
+ */
+import type { KernelFn } from './engine.js';
+import { call, goTo, last, ret, thread } from './engine.js';
+import type { Scenario, Op } from './scenario.js';
+import type { Json, KernelState, Outcome, Tid } from './state.js';
+import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
+
+/** First page of each area: areas are laid out in order, one hole page between them. */
+export function areaBases(sc: Scenario): number[] {
+  const bases: number[] = [];
+  let next = 0;
+  for (const a of sc.areas) {
+    bases.push(next);
+    next += a.pages + 1;
+  }
+  return bases;
+}
+
+/** Total page-table size: every area plus its trailing hole. */
+export function totalPages(sc: Scenario): number {
+  return sc.areas.reduce((n, a) => n + a.pages + 1, 0);
+}
+
+/** "A[1]" for a global page number. */
+export function pageName(sc: Scenario, page: number): string {
+  const bases = areaBases(sc);
+  for (let i = 0; i < sc.areas.length; i++) {
+    const a = sc.areas[i]!;
+    const b = bases[i]!;
+    if (page >= b && page < b + a.pages) return `${a.name}[${page - b}]`;
+  }
+  return `hole@${page}`;
+}
+
+interface Syscall { fn: string; locals: { [k: string]: Json }; what: string; page: number | null }
+
+export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]): KernelFn {
+  const bases = areaBases(sc);
+  const base = (area: string): number => bases[sc.areas.findIndex(a => a.name === area)]!;
+  const uffdIndex = (name: string): number => sc.uffds.findIndex(u => u.name === name);
+  const hasClose = programs.some(ops => ops.some(op => op.op === 'close'));
+  const opOf = (s: KernelState, t: Tid): Op | undefined => programs[t]?.[thread(s, t).user.pc];
+  /** Default content a monitor copies into a page. */
+  const contentFor = (page: number, content: number | null): number => content ?? 100 + page;
+
+  function outcome(d: KernelState, t: Tid, o: Omit<Outcome, 'op'>): void {
+    const u = thread(d, t).user;
+    u.outcomes.push({ op: u.pc, ...o });
+  }
+
+  /** Which syscall the current op (at its current phase) makes; null: nothing to do (e.g. no message to resolve). */
+  function syscallFor(s: KernelState, t: Tid, op: Op): Syscall | null {
+    const u = thread(s, t).user;
+    switch (op.op) {
+      case 'api': return { fn: 'userfaultfd_api', locals: { ctx: uffdIndex(op.uffd), features: op.features }, what: 'UFFDIO_API', page: null };
+      case 'register': {
+        const start = base(op.area) + op.first;
+        return { fn: 'userfaultfd_register', locals: { ctx: uffdIndex(op.uffd), start, end: start + op.pages, modes: op.modes }, what: 'UFFDIO_REGISTER', page: start };
+      }
+      case 'unregister': {
+        const start = base(op.area) + op.first;
+        return { fn: 'userfaultfd_unregister', locals: { ctx: uffdIndex(op.uffd), start, end: start + op.pages, todo: [], cur: null }, what: 'UFFDIO_UNREGISTER', page: start };
+      }
+      case 'wake': {
+        const start = base(op.area) + op.first;
+        return wake(uffdIndex(op.uffd), start, op.pages);
+      }
+      case 'read_msgs': return read(uffdIndex(op.uffd), op.max);
+      case 'copy': case 'zeropage': {
+        const dst = base(op.area) + op.page;
+        if (u.sub === 1) return wake(uffdIndex(op.uffd), dst, op.pages);
+        return fill(uffdIndex(op.uffd), op.op, dst, op.pages, op.op === 'copy' ? contentFor(dst, op.content) : 0, op.dontwake);
+      }
+      case 'resolve': case 'serve': {
+        const ctx = uffdIndex(op.uffd);
+        const fillPhase = op.op === 'resolve' ? 0 : 1;
+        if (u.sub < fillPhase) return read(ctx, 1);
+        const msg = u.inbox[0];
+        if (msg === undefined) return null;
+        if (u.sub > fillPhase) return wake(ctx, msg.address, 1);
+        return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
+      }
+      case 'read': case 'write': case 'close':
+        throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
+    }
+  }
+  function wake(ctx: number, start: number, len: number): Syscall {
+    return { fn: 'userfaultfd_wake', locals: { ctx, start, len }, what: 'UFFDIO_WAKE', page: start };
+  }
+  function read(ctx: number, max: number): Syscall {
+    return { fn: 'userfaultfd_read_iter', locals: { ctx, max, no_wait: false, count: 0 }, what: 'read()', page: null };
+  }
+  function fill(ctx: number, how: 'copy' | 'zeropage', dst: number, len: number, content: number, dontwake: boolean): Syscall {
+    return {
+      fn: how === 'copy' ? 'userfaultfd_copy' : 'userfaultfd_zeropage',
+      locals: { ctx, dst, len, content, dontwake, done: 0 },
+      what: how === 'copy' ? 'UFFDIO_COPY' : 'UFFDIO_ZEROPAGE', page: dst,
+    };
+  }
+
+  /** Move to the next phase or operation after a syscall that returned `r`. */
+  function advance(d: KernelState, t: Tid, op: Op, r: string): void {
+    const u = thread(d, t).user;
+    const done = (): void => { u.pc += 1; u.sub = 0; };
+    switch (op.op) {
+      case 'copy': case 'zeropage':
+        if (u.sub === 0 && r === 'EEXIST' && op.onEEXIST === 'wake') u.sub = 1; else done();
+        return;
+      case 'resolve': case 'serve': {
+        const fillPhase = op.op === 'resolve' ? 0 : 1;
+        if (u.sub < fillPhase) { if (r !== 'EAGAIN' && r !== 'EINVAL') u.sub += 1; return; }
+        if (u.sub === fillPhase && r === 'EEXIST' && op.onEEXIST === 'wake') { u.sub += 1; return; }
+        u.inbox.shift();
+        if (op.op === 'resolve') { done(); return; }
+        u.iter += 1;
+        u.sub = 0;
+        if (op.count !== null && u.iter >= op.count) { u.iter = 0; done(); }
+        return;
+      }
+      default:
+        done();
+    }
+  }
+
+  function describeRet(rv: Json): { r: string; value: number | null } {
+    if (typeof rv === 'number') return { r: String(rv), value: rv };
+    if (typeof rv === 'string') return { r: rv, value: null };
+    if (rv !== null && typeof rv === 'object' && !Array.isArray(rv)) {
+      const o = rv as { ret?: Json; out?: Json };
+      return { r: String(o.ret), value: typeof o.out === 'number' ? o.out : null };
+    }
+    return { r: String(rv), value: null };
+  }
+
+  /** fdput(): drop the syscall's file reference; the last one runs userfaultfd_release() in this thread. */
+  function fdput(d: KernelState, t: Tid, ctx: number, k: Parameters<KernelFn['steps'][string]['run']>[2]): void {
+    const c = ctxOf(d, ctx);
+    c.file_refs -= 1;
+    if (c.file_refs === 0) call(d, t, k, 'userfaultfd_release', { ctx }, 'next');
+    else goTo(d, t, 'next');
+  }
+
+  return {
+    name: 'user',
+    cites: 'user space (the scenario program)',
+    entry: 'next',
+    steps: {
+      next: {
+        doc: 'run the next operation: a memory access (MMU pte read; a miss faults), a uffd syscall (fdget), or close()',
+        local: (s, t) => {
+          const op = opOf(s, t);
+          if (op === undefined) return true;
+          if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
+          return !hasClose;
+        },
+        run: (d, t, k) => {
+          const op = opOf(d, t);
+          const u = thread(d, t).user;
+          if (op === undefined) {
+            ret(d, t, null); // the thread exits
+            return;
+          }
+          if (op.op === 'read' || op.op === 'write') {
+            const page = base(op.area) + op.page;
+            const pte = d.mm.pte[page] ?? null;
+            if (pte !== null && op.op === 'read') {
+              outcome(d, t, { what: 'read', ret: 'ok', page, value: pte.content, expected: d.expect[page] ?? null });
+              u.pc += 1;
+            } else if (pte !== null && pte.writable && op.op === 'write') {
+              pte.content = op.value;
+              const v = d.mm.vmas.find(x => x.start <= page && page < x.end);
+              if (v !== undefined && v.shared) {
+                const cache = d.mm.page_cache[v.area];
+                if (cache !== undefined) cache[v.pgoff + (page - v.start)] = op.value;
+              }
+              d.expect[page] = op.value;
+              outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, expected: op.value });
+              u.pc += 1;
+            } else {
+              call(d, t, k, 'do_user_addr_fault', { page, write: op.op === 'write' }, 'after_fault');
+            }
+            return;
+          }
+          const ctx = uffdIndex(op.uffd);
+          const c = ctxOf(d, ctx);
+          if (!c.fd_open) {
+            outcome(d, t, { what: op.op === 'close' ? 'close' : op.op, ret: 'EBADF', page: null, value: null, expected: null });
+            u.pc += 1;
+            u.sub = 0;
+            return;
+          }
+          if (op.op === 'close') {
+            // close(fd): drop the fd table's reference; the last reference runs the release.
+            c.fd_open = false;
+            outcome(d, t, { what: 'close', ret: '0', page: null, value: null, expected: null });
+            u.pc += 1;
+            fdput(d, t, ctx, k);
+            return;
+          }
+          c.file_refs += 1; // fdget()
+          goTo(d, t, 'syscall');
+        },
+      },
+      syscall: {
+        doc: 'userfaultfd_ioctl() dispatch (-EINVAL before UFFDIO_API) or read(2)',
+        local: true,
+        run: (d, t, k) => {
+          const op = opOf(d, t)!;
+          const sc = syscallFor(d, t, op);
+          const f = last(thread(d, t).frames)!;
+          if (sc === null) {
+            f.rv = { ret: 'ENOMSG', out: null }; // nothing in the inbox to resolve
+            f.locals['what'] = 'resolve';
+            goTo(d, t, 'after_syscall');
+            return;
+          }
+          f.locals['what'] = sc.what;
+          f.locals['page'] = sc.page;
+          if (sc.fn !== 'userfaultfd_api' && sc.fn !== 'userfaultfd_read_iter' && !userfaultfd_is_initialized(ctxOf(d, sc.locals['ctx'] as number))) {
+            f.rv = { ret: 'EINVAL', out: null };
+            goTo(d, t, 'after_syscall');
+            return;
+          }
+          call(d, t, k, sc.fn, sc.locals, 'after_syscall');
+        },
+      },
+      after_syscall: {
+        doc: 'back in user space: record the result, apply the policy (EEXIST -> UFFDIO_WAKE), fdput()',
+        local: () => !hasClose,
+        run: (d, t, k) => {
+          const op = opOf(d, t)!;
+          const f = last(thread(d, t).frames)!;
+          const { r, value } = describeRet(f.rv);
+          outcome(d, t, { what: String(f.locals['what']), ret: r, page: (f.locals['page'] as number | null) ?? null, value, expected: null });
+          delete f.locals['what'];
+          delete f.locals['page'];
+          f.rv = null;
+          advance(d, t, op, r);
+          fdput(d, t, uffdIndex((op as { uffd: string }).uffd), k);
+        },
+      },
+      after_fault: {
+        doc: 'the fault returned: retry the access (or the access got SIGSEGV)',
+        local: true,
+        run: (d, t) => {
+          const f = last(thread(d, t).frames)!;
+          if (f.rv === 'SIGSEGV') {
+            const op = opOf(d, t) as { area: string; page: number };
+            outcome(d, t, { what: 'access', ret: 'SIGSEGV', page: base(op.area) + op.page, value: null, expected: null });
+            thread(d, t).frames = []; // the process would die; the model ends the thread
+            return;
+          }
+          f.rv = null;
+          goTo(d, t, 'next');
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,193 @@
+/**
+ * Variants: named, documented patches of the kernel model. A variant replaces
+ * (or adds) steps of kernel functions, the way a C patch changes them, and may
+ * build on another variant. `mainline` is the unpatched model.
+ *
+ * Applying a patch that names a function or step that does not exist is an
+ * error (VariantError), never a silent no-op.
+ */
+import type { Kernel, KernelFn, Step } from './engine.js';
+import { goTo, local, ret, setLocal } from './engine.js';
+import { mainlineKernel } from './kernel.js';
+import { set_current_state } from './kernel/sched.js';
+import { setUffd } from './mm/vma.js';
+
+export interface Patch {
+  /** Kernel function to patch. */
+  readonly fn: string;
+  /** Steps replaced: each label must exist in the function. */
+  readonly replace?: { readonly [label: string]: Step };
+  /** Steps added: each label must not exist yet. */
+  readonly add?: { readonly [label: string]: Step };
+}
+
+export interface Variant {
+  readonly name: string;
+  /** One line: what the patch changes. */
+  readonly description: string;
+  /** The kernel history it reproduces (commit, file), or 'hypothetical'. */
+  readonly cites: string;
+  /** Variant this one builds on ('mainline' if absent). */
+  readonly base?: string;
+  readonly patches: readonly Patch[];
+  /** A built-in scenario where the variant's bug shows, and the property it violates. */
+  readonly demonstrates?: { readonly scenario: string; readonly property: string };
+}
+
+export class VariantError extends Error {
+  override name = 'VariantError';
+}
+
+/** Apply `patches` to `k`, checking every name. */
+export function applyPatches(k: Kernel, variant: string, patches: readonly Patch[]): Kernel {
+  const out: { [fn: string]: KernelFn } = { ...k };
+  for (const p of patches) {
+    const f = out[p.fn];
+    if (f === undefined) {
+      throw new VariantError(`variant ${variant}: patches ${p.fn}(), which the model does not have (functions: ${Object.keys(out).sort().join(', ')})`);
+    }
+    const steps: { [label: string]: Step } = { ...f.steps };
+    for (const [label, st] of Object.entries(p.replace ?? {})) {
+      if (steps[label] === undefined) {
+        throw new VariantError(`variant ${variant}: replaces step "${label}" of ${p.fn}(), which has no such step (steps: ${Object.keys(f.steps).join(', ')})`);
+      }
+      steps[label] = st;
+    }
+    for (const [label, st] of Object.entries(p.add ?? {})) {
+      if (steps[label] !== undefined) throw new VariantError(`variant ${variant}: adds step "${label}" to ${p.fn}(), which already has it (use replace)`);
+      steps[label] = st;
+    }
+    out[p.fn] = { ...f, steps };
+  }
+  return out;
+}
+
+function step(fn: string, label: string): Step {
+  const s = mainlineKernel[fn]?.steps[label];
+  if (s === undefined) throw new VariantError(`[model bug] variants refer to ${fn}():${label}, which mainline lacks`);
+  return s;
+}
+
+export const builtinVariants: readonly Variant[] = [
+  {
+    name: 'mainline',
+    description: 'the kernel as of v6.18 (no patch)',
+    cites: 'fs/userfaultfd.c, mm/userfaultfd.c @ v6.18',
+    patches: [],
+  },
+  {
+    name: 'no-refile-seq',
+    description: 'wake_userfault() checks the two fault queues without the refile_seq retry loop',
+    cites: 'reverts 2c5b7e1be74f "userfaultfd: avoid missing wakeups during refile in userfaultfd_read" (v4.3)',
+    patches: [{
+      fn: 'wake_userfault',
+      replace: {
+        read_seqcount_begin: {
+          doc: '(patched) no read_seqcount_begin(): go straight to the lockless checks',
+          run: (d, t) => goTo(d, t, 'waitqueue_active(fault_pending_wqh)'),
+          local: true,
+        },
+        read_seqcount_retry: {
+          doc: '(patched) no read_seqcount_retry(): trust the lockless checks',
+          local: true,
+          run: (d, t) => {
+            if (local<boolean>(d, t, 'need_wakeup')) goTo(d, t, '__wake_userfault');
+            else ret(d, t, null);
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'wake-reference', property: 'no-lost-wakeup' },
+  },
+  {
+    name: 'state-after-check',
+    description: 'handle_userfault() sets the task state after the userfaultfd_must_wait() check instead of before it',
+    cites: 'hypothetical reordering; the rule is the comment above set_current_state() in handle_userfault()',
+    patches: [{
+      fn: 'handle_userfault',
+      replace: {
+        queue: {
+          doc: '(patched) spin_lock; __add_wait_queue(); spin_unlock — no set_current_state() yet',
+          guard: step('handle_userfault', 'queue').guard!,
+          waitsFor: step('handle_userfault', 'queue').waitsFor!,
+          run: (d, t, k) => {
+            step('handle_userfault', 'queue').run(d, t, k);
+            set_current_state(d, t, 'RUNNING');
+          },
+        },
+        must_wait: {
+          doc: '(patched) must_wait = userfaultfd_must_wait(), then set_current_state(TASK_INTERRUPTIBLE)',
+          run: (d, t, k) => {
+            step('handle_userfault', 'must_wait').run(d, t, k);
+            goTo(d, t, 'set_current_state');
+          },
+        },
+      },
+      add: {
+        set_current_state: {
+          doc: '(patched) set_current_state(TASK_INTERRUPTIBLE), after the check',
+          run: (d, t) => {
+            set_current_state(d, t, 'INTERRUPTIBLE');
+            goTo(d, t, 'release_fault_lock');
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'fault-vs-copy', property: 'no-lost-wakeup' },
+  },
+  {
+    name: 'no-must-wait-recheck',
+    description: 'handle_userfault() sleeps without re-checking the page tables after queueing (must_wait always true)',
+    cites: 'reverts the original series\' "solve the race between UFFDIO_COPY|ZEROPAGE and read" design (v4.3)',
+    patches: [{
+      fn: 'handle_userfault',
+      replace: {
+        must_wait: {
+          doc: '(patched) must_wait = true: no userfaultfd_must_wait() re-check',
+          local: true,
+          run: (d, t) => {
+            setLocal(d, t, 'must_wait', true);
+            goTo(d, t, 'release_fault_lock');
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'fault-vs-copy', property: 'no-lost-wakeup' },
+  },
+  {
+    name: 'unregister-no-wake',
+    description: 'UFFDIO_UNREGISTER clears the registration without waking the faults waiting in the range',
+    cites: 'reverts the wake_userfault() call in userfaultfd_unregister() (86039bd3b4e6, v4.3)',
+    patches: [{
+      fn: 'userfaultfd_unregister',
+      replace: {
+        userfaultfd_missing: {
+          doc: '(patched) no wake_userfault(): clear every registered VMA in range, then unlock',
+          local: true,
+          run: (d, t) => {
+            for (const cur of local<{ start: number; end: number }[]>(d, t, 'todo')) setUffd(d, cur.start, cur.end, null, []);
+            setLocal(d, t, 'todo', []);
+            goTo(d, t, 'mmap_write_unlock');
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'unregister-while-waiting', property: 'no-lost-wakeup' },
+  },
+];
+
+export function findVariant(name: string): Variant | undefined {
+  return builtinVariants.find(v => v.name === name);
+}
+
+/** The kernel table of a variant, following its `base` chain. */
+export function kernelFor(v: Variant, lookup: (name: string) => Variant | undefined = findVariant, seen: readonly string[] = []): Kernel {
+  if (seen.includes(v.name)) throw new VariantError(`variant ${v.name}: its base chain loops (${[...seen, v.name].join(' -> ')})`);
+  let k: Kernel = mainlineKernel;
+  if (v.base !== undefined && v.base !== 'mainline') {
+    const b = lookup(v.base);
+    if (b === undefined) throw new VariantError(`variant ${v.name}: base variant "${v.base}" does not exist`);
+    k = kernelFor(b, lookup, [...seen, v.name]);
+  }
+  return applyPatches(k, v.name, v.patches);
+}
