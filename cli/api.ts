@@ -1,0 +1,197 @@
+/**
+ * The library API behind the CLI: everything `uffd-mc` does, callable
+ * in-process (tests use it). It composes the model, the properties and the
+ * generic checker; it reads no files and prints nothing.
+ */
+import { check, hash64, replayChoices } from '../checker/index.js';
+import type { CheckResult, Model, Strategy } from '../checker/index.js';
+import { buildModel, nextStep } from '../model/index.js';
+import type { UffdModel } from '../model/index.js';
+import type { Scenario } from '../model/scenario.js';
+import type { KernelState } from '../model/state.js';
+import type { Variant } from '../model/variants.js';
+import { builtinVariants, findVariant, kernelFor } from '../model/variants.js';
+import { makeProperties, stuckReport } from '../properties/index.js';
+import type { Explain } from '../properties/index.js';
+import { builtinScenarios } from '../scenarios/builtin.js';
+import { TRACE_FORMAT } from '../traces/format.js';
+import type { Trace } from '../traces/format.js';
+import { formatSteps, renderSteps } from '../traces/render.js';
+
+export const VERSION = '0.1.0';
+export const KERNEL_REF = 'v6.18';
+
+export { builtinScenarios, builtinVariants, findVariant };
+export type { Scenario, Variant, CheckResult, Trace };
+
+export interface CheckOptions {
+  strategy?: Strategy;
+  maxDepth?: number;
+  maxStates?: number;
+  onProgress?: (p: { states: number; transitions: number; depth: number; frontier: number }) => void;
+}
+
+export interface ScenarioCheck {
+  scenario: Scenario;
+  variant: Variant;
+  result: CheckResult;
+  /** The counterexample as a trace, when the violation has a schedule. */
+  trace: Trace | null;
+}
+
+/** The model plus the explanation of a blocked thread (from the step's waitsFor). */
+export function explainer(m: UffdModel): Explain {
+  return (s, t) => {
+    const st = nextStep(m.kernel, s, t);
+    if (st === null) return 'exited';
+    if (st.guard === undefined || st.guard(s, t)) return 'runnable';
+    return st.waitsFor?.(s, t) ?? 'blocked';
+  };
+}
+
+/**
+ * Canonical encoding whose cost follows what a step changed: immer shares
+ * every unchanged subtree between a state and its successor, so each
+ * top-level subtree's fingerprint is computed once per distinct object and
+ * memoised by identity. The encoding is the concatenation of those 64-bit
+ * fingerprints (equal states give equal text; the checker hashes it again).
+ */
+export function memoEncoder(): (s: KernelState) => string {
+  const memo = new WeakMap<object, string>();
+  const sub = (o: object): string => {
+    let h = memo.get(o);
+    if (h === undefined) {
+      h = hash64(JSON.stringify(o));
+      memo.set(o, h);
+    }
+    return h;
+  };
+  return s => {
+    let out = sub(s.mm.vmas) + sub(s.mm.pte) + sub(s.mm.mmap_lock) + sub(s.mm.page_cache) + sub(s.expect);
+    for (const c of s.uffd) out += sub(c);
+    for (const th of s.threads) out += sub(th);
+    return out;
+  };
+}
+
+/** Adapt the userfaultfd model to the checker's generic interface. */
+export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
+  return {
+    init: () => m.init(),
+    actions: s => m.actions(s),
+    step: (s, t) => m.step(s, t),
+    encode: memoEncoder(),
+    label: (s, t) => m.label(s, t),
+    properties: makeProperties(explainer(m)),
+  };
+}
+
+export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
+  kernelFor(variant); // a broken variant fails here, before exploring
+  const m = buildModel(scenario, variant);
+  const cm = toCheckerModel(m);
+  const result = check(cm, {
+    strategy: options.strategy ?? 'bfs',
+    maxDepth: options.maxDepth,
+    maxStates: options.maxStates,
+    onProgress: options.onProgress,
+  });
+  let trace: Trace | null = null;
+  const v = result.violation;
+  if (v !== null && v.kind !== 'sometimes') {
+    const steps = v.choices.map((choice, i) => ({ choice, label: v.labels[i]! }));
+    const rep = replayChoices(cm, steps);
+    trace = {
+      format: TRACE_FORMAT, tool: `uffd-mc ${VERSION}`, kernel: KERNEL_REF, scenario, variant: variant.name,
+      strategy: result.strategy, property: v.property, message: v.message, steps,
+      final: hash64(cm.encode(rep.states.at(-1)!)),
+    };
+  }
+  return { scenario, variant, result, trace };
+}
+
+export interface ReplayReport {
+  text: string;
+  /** 0: ran clean; 1: a violation (the trace's, or another); 3: diverged. */
+  exitCode: 0 | 1 | 3;
+  violation: { property: string; message: string; step: number } | null;
+  diverged: { step: number; expected: string; enabled: string[] } | null;
+}
+
+/** Replay a trace on `variant` (default: the trace's own) and render it step by step. */
+export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
+  const m = buildModel(trace.scenario, variant);
+  const cm = toCheckerModel(m);
+  const rep = replayChoices(cm, trace.steps);
+  const ran = rep.choices.map((choice, i) => m.stepWithLabels(rep.states[i]!, cm.actions(rep.states[i]!)[choice]!).ran);
+  const rows = renderSteps(trace.scenario, rep.states, ran);
+  const last = rep.states.at(-1)!;
+  const lines: string[] = [
+    `replay of ${trace.scenario.name}: ${trace.steps.length} steps recorded on variant ${trace.variant}, replayed on ${variant.name}`,
+    formatSteps(rows),
+  ];
+  let exitCode: 0 | 1 | 3 = 0;
+  let diverged: ReplayReport['diverged'] = null;
+  if (rep.divergence !== null) {
+    const dv = rep.divergence;
+    diverged = { step: dv.step, expected: dv.expected, enabled: dv.enabled };
+    lines.push(`DIVERGED at step ${dv.step + 1}: the trace takes "${dv.expected}", but on ${variant.name} the enabled steps are: ${dv.enabled.join('; ') || 'none'}`);
+    exitCode = 3;
+  }
+  const violation = rep.violation === null ? null : { property: rep.violation.property, message: rep.violation.message, step: rep.violation.state };
+  if (violation !== null) {
+    lines.push(`✗ ${violation.property} violated after step ${violation.step}: ${violation.message}`);
+    if (exitCode === 0) exitCode = 1;
+  } else if (rep.divergence === null) {
+    const sameVariant = variant.name === trace.variant;
+    if (sameVariant && hash64(cm.encode(last)) !== trace.final) {
+      lines.push(`DIVERGED: every step replayed but the final state differs from the recorded one (fingerprint ${hash64(cm.encode(last))}, trace says ${trace.final}): the model changed since the trace was written`);
+      exitCode = 3;
+    } else {
+      const more = cm.actions(last).length;
+      lines.push(`✓ runs clean on ${variant.name}: no property violated along the schedule${more > 0 ? ` (the final state still has ${more} enabled step${more > 1 ? 's' : ''}: terminal-state properties do not apply)` : ''}`);
+    }
+  }
+  lines.push(stuckReport(last, explainer(m)));
+  return { text: `${lines.join('\n')}\n`, exitCode, violation, diverged };
+}
+
+/** The header and table of a counterexample, as printed by `uffd-mc check`. */
+export function formatCounterexample(c: ScenarioCheck, traceFile: string | null): string {
+  const v = c.result.violation;
+  if (v === null) return '';
+  if (c.trace === null) return `✗ ${v.property}: ${v.message}\n`;
+  const head = [
+    `✗ ${v.kind} "${v.property}" violated at depth ${v.depth} (${c.result.strategy}, ${c.result.states} distinct states, variant ${c.variant.name})`,
+    `  ${v.message}`,
+  ];
+  if (traceFile !== null) head.push(`  replay: uffd-mc replay ${traceFile}`);
+  const body = replayTrace(c.trace, c.variant).text;
+  return `${head.join('\n')}\n${body}`;
+}
+
+/** One summary line: name, verdict, COMPLETE or BOUNDED(bound), states, transitions, max depth[, time]. */
+export function formatCheckLine(c: ScenarioCheck, ms: number | null): string {
+  const r = c.result;
+  const verdict = r.verdict === 'ok' ? 'ok' : 'violation';
+  const scope = r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`;
+  const cols = [
+    c.scenario.name.padEnd(26), verdict.padEnd(9), scope.padEnd(20),
+    `states ${r.states}`.padEnd(16), `transitions ${r.transitions}`.padEnd(22), `depth ${r.maxDepth}`.padEnd(10),
+  ];
+  if (ms !== null) cols.push(`time ${(ms / 1000).toFixed(2)}s`);
+  const extra = r.violation !== null ? `  [${r.violation.property}]` : '';
+  return `${cols.join(' ').trimEnd()}${extra}`;
+}
+
+/** `uffd-mc list`: built-in scenarios, variants and properties, one line each. */
+export function listText(): string {
+  const props = makeProperties(() => '');
+  const lines = ['scenarios:'];
+  for (const s of builtinScenarios) lines.push(`  ${s.name.padEnd(26)} ${s.description}`);
+  lines.push('variants:');
+  for (const v of builtinVariants) lines.push(`  ${v.name.padEnd(26)} ${v.description}${v.demonstrates ? ` (violates ${v.demonstrates.property} on ${v.demonstrates.scenario})` : ''}`);
+  lines.push('properties:');
+  for (const p of props) lines.push(`  ${p.name.padEnd(26)} ${p.kind.padEnd(9)} ${p.description}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,183 @@
+/**
+ * The uffd-mc command line. The only module that touches argv, the file
+ * system, stdout/stderr and the clock (for the time column). `run()` takes
+ * its effects as parameters so tests can drive it in-process.
+ */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import type { ScenarioCheck, Trace, Variant } from './api.js';
+import { builtinScenarios, checkScenario, findVariant, formatCheckLine, formatCounterexample, listText, replayTrace } from './api.js';
+import { toCommand, USAGE, UsageError } from './args.js';
+import { parseScenario, ScenarioError } from '../model/scenario.js';
+import type { Scenario } from '../model/scenario.js';
+import { VariantError } from '../model/variants.js';
+import { builtinScenarioJson, findScenario } from '../scenarios/builtin.js';
+import { parseTrace, serializeTrace, TraceError } from '../traces/format.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readFile(path: string): string;
+  /** Write atomically: a temporary file in the same folder, then rename. */
+  writeFileAtomic(path: string, text: string): void;
+  importModule(path: string): Promise<unknown>;
+  now(): number;
+}
+
+/** Bad input: printed as one line, exit code 2. */
+class InputError extends Error {}
+
+export const nodeIo: Io = {
+  out: t => process.stdout.write(t),
+  err: t => process.stderr.write(t),
+  readFile: p => readFileSync(p, 'utf8'),
+  writeFileAtomic: (p, text) => {
+    const tmp = join(dirname(resolve(p)), `.${basename(p)}.${process.pid}.tmp`);
+    try {
+      writeFileSync(tmp, text);
+      renameSync(tmp, p);
+    } catch (e) {
+      try { unlinkSync(tmp); } catch { /* nothing was written */ }
+      throw e;
+    }
+  },
+  importModule: p => import(pathToFileURL(resolve(p)).href),
+  now: () => performance.now(),
+};
+
+function readJson(io: Io, file: string): unknown {
+  let text: string;
+  try {
+    text = io.readFile(file);
+  } catch (e) {
+    throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function looksLikeFile(arg: string): boolean {
+  return arg.includes('/') || arg.includes('.');
+}
+
+function loadScenario(io: Io, arg: string): Scenario {
+  const builtin = findScenario(arg);
+  if (builtin !== undefined) return builtin;
+  if (!looksLikeFile(arg)) {
+    throw new InputError(`${arg}: no built-in scenario of that name (built-ins: ${builtinScenarios.map(s => s.name).join(', ')}); a scenario file needs a path or a .json name`);
+  }
+  const json = readJson(io, arg);
+  try {
+    return parseScenario(json);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new InputError(`${arg}: ${e.message}`);
+    throw e;
+  }
+}
+
+function isVariant(v: unknown): v is Variant {
+  const o = v as { [k: string]: unknown } | null;
+  return typeof o === 'object' && o !== null && typeof o['name'] === 'string' && typeof o['description'] === 'string' && Array.isArray(o['patches']);
+}
+
+async function loadVariant(io: Io, arg: string): Promise<Variant> {
+  const builtin = findVariant(arg);
+  if (builtin !== undefined) return builtin;
+  if (!looksLikeFile(arg)) throw new InputError(`--variant ${arg}: no built-in variant of that name (see 'uffd-mc list'), and not a file path`);
+  if (arg.endsWith('.ts')) throw new InputError(`--variant ${arg}: TypeScript variant files must be compiled to JavaScript first (node 20 cannot import .ts)`);
+  let mod: unknown;
+  try {
+    mod = await io.importModule(arg);
+  } catch (e) {
+    throw new InputError(`--variant ${arg}: cannot load: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const m = mod as { default?: unknown; variant?: unknown };
+  const v = m.default ?? m.variant;
+  if (!isVariant(v)) throw new InputError(`--variant ${arg}: the module must export (default or as "variant") an object { name, description, cites, patches: [...] }`);
+  return v;
+}
+
+async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'check' }>): Promise<number> {
+  const scenarios = cmd.scenarios.length === 0 ? [...builtinScenarios] : cmd.scenarios.map(a => loadScenario(io, a));
+  const variant = await loadVariant(io, cmd.variant);
+  let violations = 0;
+  let traceWritten = false;
+  for (const sc of scenarios) {
+    const t0 = io.now();
+    let c: ScenarioCheck;
+    try {
+      c = checkScenario(sc, variant, {
+        strategy: cmd.strategy,
+        ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
+        ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
+      });
+    } catch (e) {
+      if (e instanceof VariantError || e instanceof ScenarioError) throw new InputError(e.message);
+      throw e;
+    }
+    const ms = cmd.time ? io.now() - t0 : null;
+    const r = c.result;
+    if (r.violation !== null) violations += 1;
+    let traceFile: string | null = null;
+    if (cmd.trace !== null && c.trace !== null && !traceWritten) {
+      io.writeFileAtomic(cmd.trace, serializeTrace(c.trace));
+      traceWritten = true;
+      traceFile = cmd.trace;
+    }
+    if (cmd.json) {
+      io.out(`${JSON.stringify({
+        scenario: sc.name, variant: variant.name, verdict: r.verdict, complete: r.complete, bound: r.bound,
+        states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy,
+        ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
+        violation: r.violation, goals: r.goals, trace: traceFile,
+      })}\n`);
+    } else {
+      io.out(`${formatCheckLine(c, ms)}\n`);
+      if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile)}\n`);
+    }
+  }
+  return violations > 0 ? 1 : 0;
+}
+
+async function replay(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'replay' }>): Promise<number> {
+  let trace: Trace;
+  try {
+    trace = parseTrace(readJson(io, cmd.trace));
+  } catch (e) {
+    if (e instanceof TraceError) throw new InputError(`${cmd.trace}: ${e.message}`);
+    throw e;
+  }
+  const variant = await loadVariant(io, cmd.variant ?? trace.variant);
+  const report = replayTrace(trace, variant);
+  io.out(report.text);
+  return report.exitCode;
+}
+
+/** Run one command line; returns the exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const cmd = toCommand(argv);
+    switch (cmd.verb) {
+      case 'help': io.out(USAGE); return argv.length === 0 ? 2 : 0;
+      case 'list': io.out(listText()); return 0;
+      case 'show': {
+        const json = builtinScenarioJson(cmd.scenario);
+        if (json === undefined) throw new InputError(`${cmd.scenario}: no built-in scenario of that name (see 'uffd-mc list')`);
+        io.out(`${JSON.stringify(json, null, 2)}\n`);
+        return 0;
+      }
+      case 'check': return await check(io, cmd);
+      case 'replay': return await replay(io, cmd);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) { io.err(`uffd-mc: ${e.message}\n${USAGE}`); return 2; }
+    if (e instanceof InputError || e instanceof VariantError) { io.err(`uffd-mc: ${e.message}\n`); return 2; }
+    io.err(`uffd-mc: internal error: ${(e as Error).message}\n(this is a bug in uffd-mc, not in your input; please report it with the command line)\n`);
+    return 4;
+  }
+}

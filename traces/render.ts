@@ -1,0 +1,116 @@
+/**
+ * Rendering a schedule for people: one row per step — step number, thread,
+ * kernel function, label, and what changed — then the stuck threads.
+ * The "what changed" column is a diff of the two states, in kernel terms.
+ */
+import type { Scenario } from '../model/scenario.js';
+import type { KernelState, Pte, Uwq } from '../model/state.js';
+import { pageName } from '../model/user.js';
+
+export interface RenderedStep {
+  step: number;
+  thread: string;
+  fn: string;
+  label: string;
+  /** Labels of the local steps folded into this one, if any. */
+  also: string[];
+  changes: string[];
+}
+
+function pte(p: Pte | null): string {
+  return p === null ? 'none' : `${p.content}${p.writable ? ' rw' : ' ro'}`;
+}
+
+function queue(sc: Scenario, q: readonly Uwq[], s: KernelState): string {
+  return `[${q.map(u => `${s.threads[u.tid]?.name ?? u.tid}@${pageName(sc, u.msg.address)}`).join(', ')}]`;
+}
+
+/** The differences between two successive states, as short kernel-flavoured phrases. */
+export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): string[] {
+  const out: string[] = [];
+  const name = (t: number): string => b.threads[t]?.name ?? String(t);
+  const la = a.mm.mmap_lock;
+  const lb = b.mm.mmap_lock;
+  if (la !== lb) {
+    const fmt = (l: typeof la): string =>
+      `${l.writer !== null ? `W:${name(l.writer)}` : ''}${l.readers.length > 0 ? `R:${l.readers.map(name).join(',')}` : ''}${l.writer === null && l.readers.length === 0 ? 'free' : ''}` +
+      (l.waiters.length > 0 ? ` queue ${l.waiters.map(w => `${name(w.tid)}(${w.write ? 'W' : 'R'})`).join(',')}` : '');
+    out.push(`mmap_lock ${fmt(la)} -> ${fmt(lb)}`);
+  }
+  for (let p = 0; p < b.mm.pte.length; p++) {
+    if (a.mm.pte[p] !== b.mm.pte[p]) out.push(`pte ${pageName(sc, p)} ${pte(a.mm.pte[p] ?? null)} -> ${pte(b.mm.pte[p] ?? null)}`);
+  }
+  if (a.mm.vmas !== b.mm.vmas) {
+    const fmt = (s: KernelState): string => s.mm.vmas.map(v => `${pageName(sc, v.start)}..${v.end - v.start}p${v.uffd !== null ? ` ${s.uffd[v.uffd]?.name}:${v.uffd_flags.map(f => f.replace('VM_UFFD_', '')).join('|')}` : ''}`).join(' ');
+    out.push(`vmas ${fmt(a)} -> ${fmt(b)}`);
+  }
+  for (let i = 0; i < b.uffd.length; i++) {
+    const ca = a.uffd[i]!;
+    const cb = b.uffd[i]!;
+    if (ca === cb) continue;
+    const n = cb.name;
+    if (ca.fault_pending_wqh !== cb.fault_pending_wqh) out.push(`${n}.fault_pending_wqh ${queue(sc, ca.fault_pending_wqh, a)} -> ${queue(sc, cb.fault_pending_wqh, b)}`);
+    if (ca.fault_wqh !== cb.fault_wqh) out.push(`${n}.fault_wqh ${queue(sc, ca.fault_wqh, a)} -> ${queue(sc, cb.fault_wqh, b)}`);
+    if (ca.refile_in_transit !== cb.refile_in_transit) out.push(cb.refile_in_transit === null ? `${n}: refile done` : `${n}: ${name(cb.refile_in_transit.tid)}'s uwq off both queues (refile)`);
+    if (ca.refile_seq !== cb.refile_seq) out.push(`${n}.refile_seq ${ca.refile_seq} -> ${cb.refile_seq}`);
+    if (ca.fd_wqh !== cb.fd_wqh) out.push(`${n}.fd_wqh [${ca.fd_wqh.map(name).join(', ')}] -> [${cb.fd_wqh.map(name).join(', ')}]`);
+    if (ca.released !== cb.released) out.push(`${n}.released = ${cb.released}`);
+    if (ca.mmap_changing !== cb.mmap_changing) out.push(`${n}.mmap_changing ${ca.mmap_changing} -> ${cb.mmap_changing}`);
+    if (ca.features !== cb.features) out.push(`${n}.features [${cb.features.join(' ')}]`);
+    if (ca.fd_open !== cb.fd_open) out.push(`${n} fd closed`);
+    for (const l of ['fd_wqh', 'fault_pending_wqh', 'fault_wqh', 'event_wqh'] as const) {
+      if (ca.locks[l] !== cb.locks[l]) out.push(cb.locks[l] === null ? `${n}.${l}.lock released` : `${n}.${l}.lock taken by ${name(cb.locks[l])}`);
+    }
+  }
+  for (let t = 0; t < b.threads.length; t++) {
+    const ta = a.threads[t]!;
+    const tb = b.threads[t]!;
+    if (ta.task !== tb.task) out.push(`${tb.name} ${ta.task} -> ${tb.task}`);
+    for (const o of tb.user.outcomes.slice(ta.user.outcomes.length)) {
+      const what = o.what === 'read' || o.what === 'write' ? `${o.what} ${o.page !== null ? pageName(sc, o.page) : ''}` : `${o.what}${o.page !== null ? ` ${pageName(sc, o.page)}` : ''}`;
+      out.push(`${tb.name}: ${what} -> ${o.ret}${o.value !== null && o.what !== 'write' ? ` (${o.value})` : ''}`);
+    }
+    for (const m of tb.user.inbox.slice(ta.user.inbox.length)) out.push(`${tb.name} got PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`);
+    if (tb.frames.length === 0 && ta.frames.length > 0) out.push(`${tb.name} done`);
+  }
+  return out;
+}
+
+/** Rows of a replayed schedule: labels[i] is "thread fn():label" of step i; ran[i] the labels run in it. */
+export function renderSteps(sc: Scenario, states: readonly KernelState[], ran: readonly (readonly string[])[]): RenderedStep[] {
+  return ran.map((labels, i) => {
+    const first = labels[0] ?? '?';
+    const m = /^(.*)\(\):(.*)$/.exec(first);
+    const before = states[i]!;
+    const after = states[i + 1]!;
+    const actor = before.threads.find((_, t) => before.threads[t] !== after.threads[t]);
+    return {
+      step: i + 1,
+      thread: actor?.name ?? '?',
+      fn: m?.[1] ?? first,
+      label: m?.[2] ?? '',
+      also: labels.slice(1),
+      changes: describeChanges(sc, before, after),
+    };
+  });
+}
+
+/** Fixed-width text table of the rendered steps. */
+export function formatSteps(rows: readonly RenderedStep[]): string {
+  const w = { thread: 6, fn: 24, label: 24 };
+  for (const r of rows) {
+    w.thread = Math.max(w.thread, r.thread.length);
+    w.fn = Math.max(w.fn, r.fn.length + 2);
+    w.label = Math.max(w.label, r.label.length);
+  }
+  const lines = [`${'#'.padStart(4)}  ${'thread'.padEnd(w.thread)}  ${'function'.padEnd(w.fn)}  ${'label'.padEnd(w.label)}  what changed`];
+  for (const r of rows) {
+    const head = `${String(r.step).padStart(4)}  ${r.thread.padEnd(w.thread)}  ${`${r.fn}()`.padEnd(w.fn)}  ${r.label.padEnd(w.label)}  `;
+    const changes = r.changes.length > 0 ? r.changes : ['(no shared change)'];
+    lines.push(head + changes[0]);
+    const pad = ' '.repeat(head.length);
+    for (const c of changes.slice(1)) lines.push(pad + c);
+    if (r.also.length > 0) lines.push(`${pad}(then, locally: ${r.also.join(' ')})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
