@@ -40,6 +40,8 @@ export interface Outcome {
   ret: string;         // '0', 'EEXIST', 'EAGAIN', 'SIGSEGV', a value read, ...
   page: number | null;
   value: number | null;
+  /** A bitmask output field (UFFDIO_API features, UFFDIO_REGISTER ioctls), as hex text. */
+  out: string | null;
   /** For accesses: what the ghost `expect` said the page should hold at that moment (null: unknown). */
   expected: number | null;
 }

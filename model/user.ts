@@ -133,14 +133,14 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
     }
   }
 
-  function describeRet(rv: Json): { r: string; value: number | null } {
-    if (typeof rv === 'number') return { r: String(rv), value: rv };
-    if (typeof rv === 'string') return { r: rv, value: null };
+  function describeRet(rv: Json): { r: string; value: number | null; out: string | null } {
+    if (typeof rv === 'number') return { r: String(rv), value: rv, out: null };
+    if (typeof rv === 'string') return { r: rv, value: null, out: null };
     if (rv !== null && typeof rv === 'object' && !Array.isArray(rv)) {
       const o = rv as { ret?: Json; out?: Json };
-      return { r: String(o.ret), value: typeof o.out === 'number' ? o.out : null };
+      return { r: String(o.ret), value: typeof o.out === 'number' ? o.out : null, out: typeof o.out === 'string' ? o.out : null };
     }
-    return { r: String(rv), value: null };
+    return { r: String(rv), value: null, out: null };
   }
 
   /** fdput(): drop the syscall's file reference; the last one runs userfaultfd_release() in this thread. */
@@ -175,7 +175,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
             const page = base(op.area) + op.page;
             const pte = d.mm.pte[page] ?? null;
             if (pte !== null && op.op === 'read') {
-              outcome(d, t, { what: 'read', ret: 'ok', page, value: pte.content, expected: d.expect[page] ?? null });
+              outcome(d, t, { what: 'read', ret: 'ok', page, value: pte.content, out: null, expected: d.expect[page] ?? null });
               u.pc += 1;
             } else if (pte !== null && pte.writable && op.op === 'write') {
               pte.content = op.value;
@@ -185,7 +185,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
                 if (cache !== undefined) cache[v.pgoff + (page - v.start)] = op.value;
               }
               d.expect[page] = op.value;
-              outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, expected: op.value });
+              outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, out: null, expected: op.value });
               u.pc += 1;
             } else {
               call(d, t, k, 'do_user_addr_fault', { page, write: op.op === 'write' }, 'after_fault');
@@ -195,7 +195,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const ctx = uffdIndex(op.uffd);
           const c = ctxOf(d, ctx);
           if (!c.fd_open) {
-            outcome(d, t, { what: op.op === 'close' ? 'close' : op.op, ret: 'EBADF', page: null, value: null, expected: null });
+            outcome(d, t, { what: op.op === 'close' ? 'close' : op.op, ret: 'EBADF', page: null, value: null, out: null, expected: null });
             u.pc += 1;
             u.sub = 0;
             return;
@@ -203,7 +203,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           if (op.op === 'close') {
             // close(fd): drop the fd table's reference; the last reference runs the release.
             c.fd_open = false;
-            outcome(d, t, { what: 'close', ret: '0', page: null, value: null, expected: null });
+            outcome(d, t, { what: 'close', ret: '0', page: null, value: null, out: null, expected: null });
             u.pc += 1;
             fdput(d, t, ctx, k);
             return;
@@ -241,8 +241,8 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         run: (d, t, k) => {
           const op = opOf(d, t)!;
           const f = last(thread(d, t).frames)!;
-          const { r, value } = describeRet(f.rv);
-          outcome(d, t, { what: String(f.locals['what']), ret: r, page: (f.locals['page'] as number | null) ?? null, value, expected: null });
+          const { r, value, out } = describeRet(f.rv);
+          outcome(d, t, { what: String(f.locals['what']), ret: r, page: (f.locals['page'] as number | null) ?? null, value, out, expected: null });
           delete f.locals['what'];
           delete f.locals['page'];
           f.rv = null;
@@ -257,7 +257,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const f = last(thread(d, t).frames)!;
           if (f.rv === 'SIGSEGV') {
             const op = opOf(d, t) as { area: string; page: number };
-            outcome(d, t, { what: 'access', ret: 'SIGSEGV', page: base(op.area) + op.page, value: null, expected: null });
+            outcome(d, t, { what: 'access', ret: 'SIGSEGV', page: base(op.area) + op.page, value: null, out: null, expected: null });
             thread(d, t).frames = []; // the process would die; the model ends the thread
             return;
           }

@@ -68,7 +68,7 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
     if (ta.task !== tb.task) out.push(`${tb.name} ${ta.task} -> ${tb.task}`);
     for (const o of tb.user.outcomes.slice(ta.user.outcomes.length)) {
       const what = o.what === 'read' || o.what === 'write' ? `${o.what} ${o.page !== null ? pageName(sc, o.page) : ''}` : `${o.what}${o.page !== null ? ` ${pageName(sc, o.page)}` : ''}`;
-      out.push(`${tb.name}: ${what} -> ${o.ret}${o.value !== null && o.what !== 'write' ? ` (${o.value})` : ''}`);
+      out.push(`${tb.name}: ${what} -> ${o.ret}${o.value !== null && o.what !== 'write' ? ` (${o.value})` : ''}${o.out !== null ? ` (${o.out})` : ''}`);
     }
     for (const m of tb.user.inbox.slice(ta.user.inbox.length)) out.push(`${tb.name} got PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`);
     if (tb.frames.length === 0 && ta.frames.length > 0) out.push(`${tb.name} done`);
