@@ -76,6 +76,17 @@ const raw: unknown[] = [
     expect: 'ok',
   },
   {
+    name: 'refile-race',
+    description: 't0 faults on A[0]; r reads the message (refiling it from fault_pending_wqh to fault_wqh) while c UFFDIO_COPYs A[0] and checks the queues locklessly: the smallest refile_seq race.',
+    areas: anon(1), uffds: uffdU(1),
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'r', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U' }] },
+      { name: 'c', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }] },
+    ],
+    expect: 'ok',
+  },
+  {
     name: 'wake-reference',
     description: '3 faulting threads on 2 anon pages (t0, t2 on page 0; t1 on page 1); reader r: blocking read of one message, then UFFDIO_COPY of its page (EEXIST: nothing); background copier c: UFFDIO_COPY page 0 then page 1 (EEXIST: nothing).',
     areas: anon(2), uffds: uffdU(2),
