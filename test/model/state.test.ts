@@ -1,0 +1,55 @@
+import test from 'ava';
+import { buildModel } from '../../model/index.js';
+import { findVariant } from '../../model/variants.js';
+import { findScenario } from '../../scenarios/builtin.js';
+import { checkScenario, memoEncoder } from '../../cli/api.js';
+
+const mainline = findVariant('mainline')!;
+
+test('states are plain data: a JSON round trip gives an equal state, and they are frozen', t => {
+  const m = buildModel(findScenario('wake-reference')!, mainline);
+  let s = m.init();
+  for (let i = 0; i < 12; i++) s = m.step(s, m.actions(s)[i % m.actions(s).length]!);
+  t.deepEqual(JSON.parse(JSON.stringify(s)), s);
+  t.true(Object.isFrozen(s) && Object.isFrozen(s.mm.pte) && Object.isFrozen(s.threads[0]!.frames));
+});
+
+test('step() never changes its input state', t => {
+  const m = buildModel(findScenario('refile-race')!, mainline);
+  const s = m.init();
+  const before = JSON.stringify(s);
+  for (const a of m.actions(s)) m.step(s, a);
+  t.is(JSON.stringify(s), before);
+});
+
+test('the memoised encoding is canonical: equal states encode equally, different ones differently', t => {
+  const m = buildModel(findScenario('two-faulters-one-page')!, mainline);
+  const enc1 = memoEncoder();
+  const enc2 = memoEncoder();
+  const s0 = m.init();
+  const viaA = m.step(m.step(s0, 0), 1);
+  const viaB = m.step(m.step(s0, 1), 0);
+  // Two independent steps in either order reach the same state, as two separately built objects.
+  t.not(viaA, viaB);
+  t.deepEqual(viaA, viaB);
+  t.is(enc1(viaA), enc2(viaB));
+  t.not(enc1(viaA), enc1(m.step(s0, 0)));
+});
+
+test('the same check twice gives deep-equal results (determinism)', t => {
+  const sc = findScenario('two-faulters-one-page')!;
+  t.deepEqual(checkScenario(sc, mainline).result, checkScenario(sc, mainline).result);
+  const v = findVariant('no-refile-seq')!;
+  const r = findScenario('refile-race')!;
+  t.deepEqual(checkScenario(r, v).trace, checkScenario(r, v).trace);
+});
+
+test('BFS and DFS agree on the verdict', t => {
+  for (const name of ['fault-vs-copy', 'refile-race']) {
+    for (const v of ['mainline', 'no-must-wait-recheck', 'no-refile-seq']) {
+      const sc = findScenario(name)!;
+      const variant = findVariant(v)!;
+      t.is(checkScenario(sc, variant, { strategy: 'dfs' }).result.verdict, checkScenario(sc, variant).result.verdict, `${name} ${v}`);
+    }
+  }
+});
