@@ -152,7 +152,8 @@ export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
       lines.push(`✓ runs clean on ${variant.name}: no property violated along the schedule${more > 0 ? ` (the final state still has ${more} enabled step${more > 1 ? 's' : ''}: terminal-state properties do not apply)` : ''}`);
     }
   }
-  lines.push(stuckReport(last, explainer(m)));
+  // Terminal-property messages already name the stuck threads.
+  if (rep.violation?.kind !== 'terminal') lines.push(stuckReport(last, explainer(m)));
   return { text: `${lines.join('\n')}\n`, exitCode, violation, diverged };
 }
 

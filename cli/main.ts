@@ -24,6 +24,8 @@ export interface Io {
   writeFileAtomic(path: string, text: string): void;
   importModule(path: string): Promise<unknown>;
   now(): number;
+  /** Where to show a live progress line (a terminal), or null for none. */
+  progress: ((line: string) => void) | null;
 }
 
 /** Bad input: printed as one line, exit code 2. */
@@ -45,6 +47,7 @@ export const nodeIo: Io = {
   },
   importModule: p => import(pathToFileURL(resolve(p)).href),
   now: () => performance.now(),
+  progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : null,
 };
 
 function readJson(io: Io, file: string): unknown {
@@ -111,8 +114,13 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     const t0 = io.now();
     let c: ScenarioCheck;
     try {
+      const show = io.progress;
       c = checkScenario(sc, variant, {
         strategy: cmd.strategy,
+        ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
+          const secs = (io.now() - t0) / 1000;
+          if (secs >= 2) show(`${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${Math.round(p.states / secs)} states/s`);
+        } } : {}),
         ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
         ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
       });
@@ -120,6 +128,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
       if (e instanceof VariantError || e instanceof ScenarioError) throw new InputError(e.message);
       throw e;
     }
+    if (io.progress !== null) io.progress('');
     const ms = cmd.time ? io.now() - t0 : null;
     const r = c.result;
     if (r.violation !== null) violations += 1;
