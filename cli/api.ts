@@ -142,8 +142,12 @@ export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
   if (violation !== null) {
     lines.push(`✗ ${violation.property} violated after step ${violation.step}: ${violation.message}`);
     if (exitCode === 0) exitCode = 1;
-  } else if (rep.divergence === null) {
-    const sameVariant = variant.name === trace.variant;
+  }
+  const sameVariant = variant.name === trace.variant || trace.variant.endsWith('.js') || trace.variant.endsWith('.mjs');
+  if (violation !== null && sameVariant && rep.divergence === null && violation.property !== trace.property) {
+    lines.push(`DIVERGED: the trace recorded a violation of ${trace.property}, but the replay violates ${violation.property}: the model changed since the trace was written`);
+    exitCode = 3;
+  } else if (violation === null && rep.divergence === null) {
     if (sameVariant && hash64(cm.encode(last)) !== trace.final) {
       lines.push(`DIVERGED: every step replayed but the final state differs from the recorded one (fingerprint ${hash64(cm.encode(last))}, trace says ${trace.final}): the model changed since the trace was written`);
       exitCode = 3;

@@ -30,6 +30,12 @@ function count(name: string, v: string | undefined): number | null {
   return Number(v);
 }
 
+function traceFile(v: string | undefined): string | null {
+  if (v === undefined) return null;
+  if (v === '') throw new UsageError('--trace: expected a file name');
+  return v;
+}
+
 export function toCommand(argv: readonly string[]): Command {
   let parsed;
   try {
@@ -49,7 +55,7 @@ export function toCommand(argv: readonly string[]): Command {
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/, ''));
+    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
   }
   const { values: o, positionals } = parsed;
   const [verb, ...rest] = positionals;
@@ -69,7 +75,7 @@ export function toCommand(argv: readonly string[]): Command {
       return {
         verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', strategy,
         maxDepth: count('max-depth', o['max-depth']), maxStates,
-        trace: o.trace ?? null, json: o.json === true, time: o['no-time'] !== true,
+        trace: traceFile(o.trace), json: o.json === true, time: o['no-time'] !== true,
       };
     }
     case 'replay': {

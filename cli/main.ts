@@ -60,8 +60,13 @@ function readJson(io: Io, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new InputError(`${file}: not valid JSON: ${oneLine((e as Error).message)}`);
   }
+}
+
+/** Error texts quoted from elsewhere (JSON.parse, import) may span lines: keep one. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').slice(0, 300);
 }
 
 function looksLikeFile(arg: string): boolean {
@@ -97,7 +102,7 @@ async function loadVariant(io: Io, arg: string): Promise<Variant> {
   try {
     mod = await io.importModule(arg);
   } catch (e) {
-    throw new InputError(`--variant ${arg}: cannot load: ${(e as Error).message.split('\n')[0]}`);
+    throw new InputError(`--variant ${arg}: cannot load: ${oneLine((e as Error).message)}`);
   }
   const m = mod as { default?: unknown; variant?: unknown };
   const v = m.default ?? m.variant;
@@ -107,10 +112,12 @@ async function loadVariant(io: Io, arg: string): Promise<Variant> {
 
 async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'check' }>): Promise<number> {
   const scenarios = cmd.scenarios.length === 0 ? [...builtinScenarios] : cmd.scenarios.map(a => loadScenario(io, a));
+  const sources = cmd.scenarios.length === 0 ? scenarios.map(s => s.name) : cmd.scenarios;
   const variant = await loadVariant(io, cmd.variant);
+  const variantFromFile = findVariant(cmd.variant) === undefined;
   let violations = 0;
   let traceWritten = false;
-  for (const sc of scenarios) {
+  for (const [i, sc] of scenarios.entries()) {
     const t0 = io.now();
     let c: ScenarioCheck;
     try {
@@ -125,7 +132,8 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
         ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
       });
     } catch (e) {
-      if (e instanceof VariantError || e instanceof ScenarioError) throw new InputError(e.message);
+      if (e instanceof VariantError) throw new InputError(variantFromFile ? `--variant ${cmd.variant}: ${e.message}` : e.message);
+      if (e instanceof ScenarioError) throw new InputError(`${sources[i]}: ${e.message}`);
       throw e;
     }
     if (io.progress !== null) io.progress('');
@@ -134,7 +142,13 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     if (r.violation !== null) violations += 1;
     let traceFile: string | null = null;
     if (cmd.trace !== null && c.trace !== null && !traceWritten) {
-      io.writeFileAtomic(cmd.trace, serializeTrace(c.trace));
+      // A trace found with a variant file names that file, so `replay TRACE` finds it again.
+      const trace = variantFromFile ? { ...c.trace, variant: cmd.variant } : c.trace;
+      try {
+        io.writeFileAtomic(cmd.trace, serializeTrace(trace));
+      } catch (e) {
+        throw new InputError(`${cmd.trace}: cannot write the trace: ${(e as NodeJS.ErrnoException).code ?? oneLine((e as Error).message)}`);
+      }
       traceWritten = true;
       traceFile = cmd.trace;
     }
@@ -172,7 +186,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     const cmd = toCommand(argv);
     switch (cmd.verb) {
-      case 'help': io.out(USAGE); return argv.length === 0 ? 2 : 0;
+      case 'help':
+        if (argv.length === 0) { io.err(USAGE); return 2; }
+        io.out(USAGE);
+        return 0;
       case 'list': io.out(listText()); return 0;
       case 'show': {
         const json = builtinScenarioJson(cmd.scenario);

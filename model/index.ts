@@ -52,16 +52,22 @@ function newCtx(name: string, nonblock: boolean): UffdCtx {
   };
 }
 
-/** The setup program: UFFDIO_API then every UFFDIO_REGISTER of the scenario's uffds. */
-function setupOps(sc: Scenario): Op[] {
+/** The setup program: UFFDIO_API then every UFFDIO_REGISTER of the scenario's uffds, with the field each comes from. */
+function setupOps(sc: Scenario): { ops: Op[]; fields: string[] } {
   const ops: Op[] = [];
-  for (const u of sc.uffds) if (u.api) ops.push({ op: 'api', uffd: u.name, features: u.features });
-  for (const u of sc.uffds) for (const r of u.register) ops.push({ op: 'register', uffd: u.name, ...r });
-  return ops;
+  const fields: string[] = [];
+  sc.uffds.forEach((u, i) => {
+    if (u.api) { ops.push({ op: 'api', uffd: u.name, features: u.features }); fields.push(`uffds[${i}].api`); }
+  });
+  sc.uffds.forEach((u, i) => u.register.forEach((r, j) => {
+    ops.push({ op: 'register', uffd: u.name, ...r });
+    fields.push(`uffds[${i}].register[${j}]`);
+  }));
+  return { ops, fields };
 }
 
 export function buildModel(sc: Scenario, variant: Variant): UffdModel {
-  const setup = setupOps(sc);
+  const { ops: setup, fields: setupFields } = setupOps(sc);
   const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
   const base = kernelFor(variant);
   const kernel: Kernel = { ...base, user: userProgram(sc, programs) };
@@ -96,9 +102,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
     const setupThread = thread(s, setupTid);
     const failed = setupThread.user.outcomes.find(o => o.ret !== '0');
     if (failed !== undefined) {
-      const op = setup[failed.op]!;
-      const where = op.op === 'api' ? `uffds (${op.uffd}).api` : `uffds (${(op as { uffd: string }).uffd}).register`;
-      throw new ScenarioError(`${where}: setup's ${failed.what} failed with ${failed.ret}`);
+      throw new ScenarioError(`${setupFields[failed.op]}: setup's ${failed.what} failed with ${failed.ret} (as the kernel would: check the registrations)`);
     }
     return produce(s, d => {
       d.threads.pop();

@@ -103,8 +103,15 @@ class Path {
   key(k: string): Path { return new Path(this.parts === '' ? k : `${this.parts}.${k}`); }
   idx(i: number): Path { return new Path(`${this.parts}[${i}]`); }
   fail(expected: string, got: unknown): never {
-    const shown = got === undefined ? 'nothing' : JSON.stringify(got);
-    throw new ScenarioError(`${this.parts === '' ? '(top level)' : this.parts}: expected ${expected}, got ${shown}`);
+    const json = got === undefined ? 'nothing' : JSON.stringify(got);
+    const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
+    throw new ScenarioError(`${this.where()}: expected ${expected}, got ${shown}`);
+  }
+  unknown(allowed: readonly string[]): never {
+    throw new ScenarioError(`${this.where()}: unknown field (allowed here: ${allowed.join(', ')})`);
+  }
+  private where(): string {
+    return this.parts === '' ? '(top level)' : this.parts;
   }
   toString(): string { return this.parts; }
 }
@@ -112,7 +119,7 @@ class Path {
 function obj(v: unknown, p: Path, allowed: readonly string[]): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) p.fail('an object', v);
   for (const k of Object.keys(v as Obj)) {
-    if (!allowed.includes(k)) p.key(k).fail(`no such field (allowed: ${allowed.join(', ')})`, (v as Obj)[k]);
+    if (!allowed.includes(k)) p.key(k).unknown(allowed);
   }
   return v as Obj;
 }
@@ -240,12 +247,12 @@ export function parseScenario(input: unknown): Scenario {
   const areas: Area[] = areasIn.map((a, i) => {
     const ap = p.key('areas').idx(i);
     const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared']);
-    const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem', 'hugetlb'] as const);
-    if (kind === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', kind);
+    if (ao['kind'] === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', ao['kind']);
+    const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem'] as const);
     const shared = bool(ao, 'shared', ap, kind === 'shmem');
     if (kind === 'shmem' && !shared) ap.key('shared').fail('true (private shmem mappings are not modelled yet)', shared);
     if (kind === 'anon' && shared) ap.key('shared').fail('false (MAP_SHARED|MAP_ANONYMOUS is shmem: use kind "shmem")', shared);
-    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind: kind as 'anon' | 'shmem', shared };
+    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared };
   });
   const dupArea = areas.find((a, i) => areas.findIndex(b => b.name === a.name) !== i);
   if (dupArea) p.key('areas').fail('distinct area names', dupArea.name);
@@ -285,6 +292,7 @@ export function parseScenario(input: unknown): Scenario {
     return { name: str(to, 'name', tp), role, ops };
   });
   const names = threads.map(t => t.name);
-  if (new Set(names).size !== names.length) p.key('threads').fail('distinct thread names', names);
+  const dup = names.findIndex((n, i) => names.indexOf(n) !== i);
+  if (dup >= 0) p.key('threads').idx(dup).key('name').fail(`a name no other thread has`, names[dup]);
   return { name, description, areas, uffds, threads, expect: oneOf(o, 'expect', p, ['ok', 'violation'] as const, 'ok') };
 }

@@ -125,10 +125,11 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
   ];
 }
 
-/** "stuck: t0 asleep ... in handle_userfault():schedule; r ..." for every thread not finished. */
+/** "stuck: t0 in handle_userfault():schedule: asleep ...; r ..." for every thread that cannot take a step. */
 export function stuckReport(s: KernelState, explain: Explain): string {
   const lines = s.threads
-    .map((th, t) => (th.frames.length === 0 ? null : `${th.name} in ${where(th)}: ${explain(s, t)}`))
-    .filter((x): x is string => x !== null);
+    .map((th, t) => (th.frames.length === 0 ? null : { th, why: explain(s, t) }))
+    .filter((x): x is { th: Thread; why: string } => x !== null && x.why !== 'runnable')
+    .map(({ th, why }) => `${th.name} in ${where(th)}: ${why}`);
   return lines.length === 0 ? 'no thread is stuck' : `stuck: ${lines.join('; ')}`;
 }
