@@ -1,0 +1,98 @@
+/**
+ * toCommand(): argv -> command, table-style. Expected values follow the
+ * usage contract: `check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs]
+ * [--max-depth N] [--max-states N] [--trace FILE] [--json] [--no-time]`,
+ * `replay TRACE [--variant NAME|FILE]`, `list`, `show SCENARIO`.
+ */
+import test from 'ava';
+import { toCommand, UsageError, USAGE } from '../cli/args.js';
+import type { Command } from '../cli/args.js';
+
+const checkDefaults: Extract<Command, { verb: 'check' }> = {
+  verb: 'check', scenarios: [], variant: 'mainline', strategy: 'bfs',
+  maxDepth: null, maxStates: null, trace: null, json: false, time: true,
+};
+
+const ok: [string, string[], Command][] = [
+  ['check: defaults (bfs, mainline, no bounds, no trace, text, timed)', ['check'], { ...checkDefaults, scenarios: [] }],
+  ['check: scenario names are kept in order', ['check', 'b', 'a', 'x.json'], { ...checkDefaults, scenarios: ['b', 'a', 'x.json'] }],
+  ['check --variant NAME', ['check', 'fault-vs-copy', '--variant', 'state-after-check'], { ...checkDefaults, scenarios: ['fault-vs-copy'], variant: 'state-after-check' }],
+  ['check --variant=FILE', ['check', '--variant=./v.mjs'], { ...checkDefaults, variant: './v.mjs' }],
+  ['check --strategy dfs', ['check', '--strategy', 'dfs'], { ...checkDefaults, strategy: 'dfs' }],
+  ['check --strategy bfs', ['check', '--strategy', 'bfs'], { ...checkDefaults, strategy: 'bfs' }],
+  ['check --max-depth N', ['check', '--max-depth', '12'], { ...checkDefaults, maxDepth: 12 }],
+  ['check --max-depth 0', ['check', '--max-depth', '0'], { ...checkDefaults, maxDepth: 0 }],
+  ['check --max-states N', ['check', '--max-states', '5000'], { ...checkDefaults, maxStates: 5000 }],
+  ['check --trace FILE', ['check', '--trace', 'out/t.json'], { ...checkDefaults, trace: 'out/t.json' }],
+  ['check --json', ['check', '--json'], { ...checkDefaults, json: true }],
+  ['check --no-time', ['check', '--no-time'], { ...checkDefaults, time: false }],
+  ['check: flags before and after positionals', ['check', '--json', 'a', '--no-time', 'b', '--strategy=dfs'], { ...checkDefaults, scenarios: ['a', 'b'], json: true, time: false, strategy: 'dfs' }],
+  ['check: every flag', ['check', 's', '--variant', 'v', '--strategy', 'dfs', '--max-depth', '3', '--max-states', '4', '--trace', 't', '--json', '--no-time'],
+    { verb: 'check', scenarios: ['s'], variant: 'v', strategy: 'dfs', maxDepth: 3, maxStates: 4, trace: 't', json: true, time: false }],
+  ['replay TRACE', ['replay', 't.json'], { verb: 'replay', trace: 't.json', variant: null }],
+  ['replay TRACE --variant NAME', ['replay', 't.json', '--variant', 'mainline'], { verb: 'replay', trace: 't.json', variant: 'mainline' }],
+  ['list', ['list'], { verb: 'list' }],
+  ['show SCENARIO', ['show', 'fault-and-monitor'], { verb: 'show', scenario: 'fault-and-monitor' }],
+  ['no arguments: help', [], { verb: 'help' }],
+  ['help', ['help'], { verb: 'help' }],
+  ['--help', ['--help'], { verb: 'help' }],
+  ['check -h', ['check', '-h'], { verb: 'help' }],
+];
+
+for (const [title, argv, expected] of ok) {
+  test(`toCommand: ${title}`, (t) => {
+    t.deepEqual(toCommand(argv), expected);
+  });
+}
+
+/** [title, argv, a fragment the message must contain] */
+const bad: [string, string[], string][] = [
+  ['bad --strategy', ['check', '--strategy', 'random'], 'random'],
+  ['--strategy is case-sensitive', ['check', '--strategy', 'BFS'], 'BFS'],
+  ['--max-depth abc', ['check', '--max-depth', 'abc'], 'abc'],
+  ['--max-depth=-1', ['check', '--max-depth=-1'], '-1'],
+  ['--max-depth -1 (a dash value)', ['check', '--max-depth', '-1'], '--max-depth'],
+  ['--max-depth 1.5', ['check', '--max-depth', '1.5'], '1.5'],
+  ['--max-depth empty', ['check', '--max-depth='], '--max-depth'],
+  ['--max-depth beyond 2^53', ['check', '--max-depth', '99999999999999999999'], '99999999999999999999'],
+  ['--max-states abc', ['check', '--max-states', 'abc'], 'abc'],
+  ['--max-states 0', ['check', '--max-states', '0'], '--max-states'],
+  ['--variant without a value', ['check', '--variant'], '--variant'],
+  ['unknown long flag', ['check', '--frobnicate'], '--frobnicate'],
+  ['unknown short flag', ['check', '-x'], '-x'],
+  ['boolean flag given a value', ['check', '--json=yes'], '--json'],
+  ['unknown verb', ['frob'], 'frob'],
+  ['unknown verb that looks like a scenario', ['fault-and-monitor'], 'fault-and-monitor'],
+  ['replay without a file', ['replay'], 'replay'],
+  ['replay with two files', ['replay', 'a.json', 'b.json'], 'replay'],
+  ['replay --strategy (check-only option)', ['replay', 't.json', '--strategy', 'dfs'], '--strategy'],
+  ['replay --json (check-only option)', ['replay', 't.json', '--json'], '--json'],
+  ['replay --trace (check-only option)', ['replay', 't.json', '--trace', 'x'], '--trace'],
+  ['replay --max-depth (check-only option)', ['replay', 't.json', '--max-depth', '3'], '--max-depth'],
+  ['list --json', ['list', '--json'], '--json'],
+  ['list --variant', ['list', '--variant', 'mainline'], '--variant'],
+  ['list with an argument', ['list', 'extra'], 'extra'],
+  ['show without a scenario', ['show'], 'show'],
+  ['show with two scenarios', ['show', 'a', 'b'], 'show'],
+  ['show --variant', ['show', 'fault-and-monitor', '--variant', 'mainline'], '--variant'],
+  ['show --no-time', ['show', 'fault-and-monitor', '--no-time'], '--no-time'],
+];
+
+for (const [title, argv, fragment] of bad) {
+  test(`toCommand rejects: ${title}`, (t) => {
+    const e = t.throws(() => toCommand(argv), { instanceOf: UsageError });
+    t.true(e?.message.includes(fragment), `message ${JSON.stringify(e?.message)} should mention ${JSON.stringify(fragment)}`);
+  });
+}
+
+test('a rejected option that does not apply names the verb', (t) => {
+  const e = t.throws(() => toCommand(['replay', 't.json', '--no-time']), { instanceOf: UsageError });
+  t.regex(e?.message ?? '', /replay/);
+});
+
+test('USAGE documents every verb, every check option and the exit codes', (t) => {
+  for (const w of ['check', 'replay', 'list', 'show', '--variant', '--strategy', '--max-depth', '--max-states', '--trace', '--json', '--no-time']) {
+    t.true(USAGE.includes(w), w);
+  }
+  for (const code of ['0', '1', '2', '3']) t.regex(USAGE, new RegExp(`\\b${code}\\b`));
+});
