@@ -2,12 +2,17 @@
  * Small accessors on struct userfaultfd_ctx shared by the fs/userfaultfd.c models.
  */
 import type { KernelState, UffdCtx, Uwq, Tid } from '../state.js';
-import { ModelError } from '../engine.js';
+import { local, ModelError } from '../engine.js';
 
 export function ctxOf(s: KernelState, i: number): UffdCtx {
   const c = s.uffd[i];
   if (c === undefined) throw new ModelError(`no userfaultfd ctx #${i}`);
   return c;
+}
+
+/** The `ctx` local of the current frame: which userfaultfd_ctx a uffd function works on. */
+export function ctxArg(s: KernelState, t: Tid): number {
+  return local<number>(s, t, 'ctx');
 }
 
 /** userfaultfd_is_initialized(): UFFD_FEATURE_INITIALIZED is set once UFFDIO_API succeeded. */

@@ -20,14 +20,13 @@
  */
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';
-import type { KernelState, Tid } from '../state.js';
+import type { KernelState } from '../state.js';
 import { PAGEFAULT_FLAG_WRITE } from '../state.js';
 import { mmap_read_unlock } from '../kernel/rwsem.js';
 import { set_current_state, wake_up_poll_fd_wqh } from '../kernel/sched.js';
 import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxOf, uwqLinked } from './ctx.js';
+import { ctxArg, ctxOf, uwqLinked } from './ctx.js';
 
-const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
 
 /**
  * READ_ONCE(ctx->released) reads a value only userfaultfd_release() writes: in

@@ -12,10 +12,10 @@
  */
 import type { KernelFn } from '../engine.js';
 import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
-import type { Json, KernelState, Tid, UffdVmFlag } from '../state.js';
+import type { Json, UffdVmFlag } from '../state.js';
 import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { setUffd, vmasIn } from '../mm/vma.js';
-import { ctxOf } from './ctx.js';
+import { ctxArg, ctxOf } from './ctx.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -36,7 +36,6 @@ function result(r: string, out: Json): Json {
   return { ret: r, out };
 }
 
-const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
 
 /** Locals: ctx, features (requested names). */
 export const userfaultfd_api: KernelFn = {

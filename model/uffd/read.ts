@@ -17,9 +17,8 @@ import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
 import type { KernelState, Tid, UffdMsg } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxOf, userfaultfd_is_initialized } from './ctx.js';
+import { ctxArg, ctxOf, userfaultfd_is_initialized } from './ctx.js';
 
-const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
 
 /**
  * One pass of the for(;;) loop in userfaultfd_ctx_read() up to the refile or

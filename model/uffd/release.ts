@@ -10,16 +10,14 @@
  * Ghost: ctx->refcount drops the file's reference.
  */
 import type { KernelFn } from '../engine.js';
-import { goTo, local, ret } from '../engine.js';
-import type { KernelState, Tid } from '../state.js';
+import { goTo, ret } from '../engine.js';
 import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { wake_up_poll_fd_wqh } from '../kernel/sched.js';
 import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { setUffd } from '../mm/vma.js';
-import { ctxOf } from './ctx.js';
+import { ctxArg, ctxOf } from './ctx.js';
 import { wakeQueue } from './wake.js';
 
-const ctxArg = (s: KernelState, t: Tid): number => local<number>(s, t, 'ctx');
 
 /** Locals: ctx. */
 export const userfaultfd_release: KernelFn = {
