@@ -119,8 +119,11 @@ export const handle_userfault: KernelFn = {
       local: true, // returning from schedule() touches nothing shared: it joins the next step
       waitsFor: (s, t) => {
         const c = ctxOf(s, ctxArg(s, t));
-        const q = c.fault_pending_wqh.some(u => u.tid === t) ? 'fault_pending_wqh' : c.fault_wqh.some(u => u.tid === t) ? 'fault_wqh' : 'no queue (entry already removed)';
-        return `asleep (TASK_${s.threads[t]?.task}) on ${c.name}.${q}, page ${local<number>(s, t, 'page')}`;
+        const on = c.fault_pending_wqh.some(u => u.tid === t) ? `on ${c.name}.fault_pending_wqh`
+          : c.fault_wqh.some(u => u.tid === t) ? `on ${c.name}.fault_wqh`
+          : c.refile_in_transit?.tid === t ? `with its uwq being refiled by ${s.threads[c.locks.fault_pending_wqh ?? -1]?.name ?? 'a reader'} (on neither queue)`
+          : 'with its uwq on no queue (removed by a waker)';
+        return `asleep (TASK_${s.threads[t]?.task}) ${on}, page ${local<number>(s, t, 'page')}`;
       },
       run: (d, t) => {
         goTo(d, t, 'list_empty_careful');
