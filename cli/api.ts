@@ -14,6 +14,7 @@ import { builtinVariants, findVariant, kernelFor } from '../model/variants.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
 import type { Explain } from '../properties/index.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
+import { cases as conformanceCases } from '../conformance/cases.js';
 import { TRACE_FORMAT } from '../traces/format.js';
 import type { Trace } from '../traces/format.js';
 import { formatSteps, renderSteps } from '../traces/render.js';
@@ -196,6 +197,8 @@ export function listText(): string {
   for (const s of builtinScenarios) lines.push(`  ${s.name.padEnd(26)} ${s.description}`);
   lines.push('variants:');
   for (const v of builtinVariants) lines.push(`  ${v.name.padEnd(26)} ${v.description}${v.demonstrates ? ` (violates ${v.demonstrates.property} on ${v.demonstrates.scenario})` : ''}`);
+  lines.push('conformance cases (uffd-mc conform):');
+  for (const c of conformanceCases) lines.push(`  ${c.name}`);
   lines.push('properties:');
   for (const p of props) lines.push(`  ${p.name.padEnd(26)} ${p.kind.padEnd(9)} ${p.description}`);
   return `${lines.join('\n')}\n`;

@@ -11,15 +11,18 @@ export class UsageError extends Error {
 export const USAGE = `usage:
   uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs] [--max-depth N] [--max-states N] [--trace FILE] [--json] [--no-time]
   uffd-mc replay TRACE [--variant NAME|FILE]
+  uffd-mc conform [CASE ...] [--variant NAME]
   uffd-mc list
   uffd-mc show SCENARIO
 SCENARIO is a built-in name (see 'uffd-mc list') or a scenario JSON file; none means every built-in.
-Exit codes: 0 all properties hold, 1 a violation, 2 bad input or usage, 3 replay diverged.
+CASE is a conformance case (see 'uffd-mc list'); none means all: each runs on this machine's kernel and on the model.
+Exit codes: 0 all properties hold (conform: all cases agree), 1 a violation (conform: a difference), 2 bad input or usage, 3 replay diverged.
 `;
 
 export type Command =
   | { verb: 'check'; scenarios: string[]; variant: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null; trace: string | null; json: boolean; time: boolean }
   | { verb: 'replay'; trace: string; variant: string | null }
+  | { verb: 'conform'; cases: string[]; variant: string }
   | { verb: 'list' }
   | { verb: 'show'; scenario: string }
   | { verb: 'help' };
@@ -83,6 +86,9 @@ export function toCommand(argv: readonly string[]): Command {
       if (rest.length !== 1) throw new UsageError(`replay takes exactly one TRACE file, got ${rest.length}`);
       return { verb: 'replay', trace: rest[0]!, variant: o.variant ?? null };
     }
+    case 'conform':
+      only(['variant']);
+      return { verb: 'conform', cases: rest, variant: o.variant ?? 'mainline' };
     case 'list':
       only([]);
       if (rest.length > 0) throw new UsageError(`list takes no arguments, got "${rest.join(' ')}"`);
@@ -92,6 +98,6 @@ export function toCommand(argv: readonly string[]): Command {
       if (rest.length !== 1) throw new UsageError('show takes exactly one SCENARIO name');
       return { verb: 'show', scenario: rest[0]! };
     default:
-      throw new UsageError(`unknown command "${verb}" (expected check, replay, list or show)`);
+      throw new UsageError(`unknown command "${verb}" (expected check, replay, conform, list or show)`);
   }
 }

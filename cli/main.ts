@@ -15,6 +15,8 @@ import type { Scenario } from '../model/scenario.js';
 import { VariantError } from '../model/variants.js';
 import { builtinScenarioJson, findScenario } from '../scenarios/builtin.js';
 import { parseTrace, serializeTrace, TraceError } from '../traces/format.js';
+import { cases as conformanceCases } from '../conformance/cases.js';
+import { compare, compileRunner, removeRunner, runOnKernel, runOnModel } from '../conformance/index.js';
 
 export interface Io {
   out(text: string): void;
@@ -181,6 +183,31 @@ async function replay(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb:
   return report.exitCode;
 }
 
+/** `uffd-mc conform`: run conformance cases on this machine's kernel and on the model; print agreement per case. */
+function conform(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'conform' }>): number {
+  const chosen = cmd.cases.length === 0 ? [...conformanceCases] : cmd.cases.map(name => {
+    const c = conformanceCases.find(x => x.name === name);
+    if (c === undefined) throw new InputError(`${name}: no conformance case of that name (see 'uffd-mc list')`);
+    return c;
+  });
+  if (findVariant(cmd.variant) === undefined) throw new InputError(`--variant ${cmd.variant}: no built-in variant of that name (conform takes built-in variants)`);
+  const runner = compileRunner();
+  if (typeof runner !== 'string') throw new InputError(`cannot run on the kernel: ${runner.unavailable}`);
+  let differ = 0;
+  try {
+    for (const c of chosen) {
+      const diffs = compare(runOnKernel(c, runner), runOnModel(c, cmd.variant));
+      if (diffs.length > 0) differ += 1;
+      io.out(`${c.name.padEnd(44)} ${diffs.length === 0 ? 'agree' : `DIFFER (${diffs.length})`}\n`);
+      for (const d of diffs) io.out(`    ${d}\n`);
+    }
+  } finally {
+    removeRunner(runner);
+  }
+  io.out(`conform: ${chosen.length - differ} agree, ${differ} differ (kernel of this machine vs model variant ${cmd.variant})\n`);
+  return differ > 0 ? 1 : 0;
+}
+
 /** Run one command line; returns the exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
@@ -199,6 +226,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
       case 'check': return await check(io, cmd);
       case 'replay': return await replay(io, cmd);
+      case 'conform': return conform(io, cmd);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.err(`uffd-mc: ${e.message}\n${USAGE}`); return 2; }
