@@ -92,6 +92,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
       uffd: sc.uffds.map(u => newCtx(u.name, u.nonblock)),
       threads: [...sc.threads.map(t => newThread(t.name, t.role, t.ops)), newThread('setup', 'worker', setup)],
       expect: new Array<null>(totalPages(sc)).fill(null),
+      unmaps: [],
     };
     // Run the setup thread alone, to completion.
     s = produce(s, d => { runThread(kernel, d, setupTid, false); });

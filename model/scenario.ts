@@ -42,11 +42,13 @@ export type Op =
   | { op: 'copy'; uffd: string; area: string; page: number; pages: number; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
   | { op: 'zeropage'; uffd: string; area: string; page: number; pages: number; dontwake: boolean; onEEXIST: OnEexist }
   | { op: 'close'; uffd: string }
+  /** munmap(2) of pages [first, first+pages) of one area (mm/mmap.c __vm_munmap()). */
+  | { op: 'munmap'; area: string; first: number; pages: number }
   /** read(2) on the uffd with room for `max` messages; messages go to the thread's inbox. */
   | { op: 'read_msgs'; uffd: string; max: number }
-  /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE. */
+  /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE; an event message (UNMAP) is consumed and recorded, nothing filled. */
   | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
-  /** A monitor loop: `count` times (null: forever) read one message and resolve it. */
+  /** A monitor loop: `count` times (null: forever) read one message and resolve it (an event message is consumed and recorded). */
   | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; count: number | null };
 
 export interface ThreadSpec {
@@ -91,7 +93,7 @@ export const UFFD_FEATURES: { readonly [name: string]: number } = {
 };
 
 /** Features whose behaviour this model implements; requesting others is a scenario error, not a silent no-op. */
-const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS']);
+const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS', 'UFFD_FEATURE_EVENT_UNMAP']);
 
 // ---------------------------------------------------------------------------
 // Validation
@@ -184,14 +186,14 @@ function modes(list: unknown[], p: Path): RegisterMode[] {
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
   const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'max', 'how', 'count']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve'] as const);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
     wake: ['uffd', 'area', 'first', 'pages'],
     copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
     zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
-    close: ['uffd'], read_msgs: ['uffd', 'max'],
+    close: ['uffd'], read_msgs: ['uffd', 'max'], munmap: ['area', 'first', 'pages'],
     resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST'],
     serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'count'],
   };
@@ -227,6 +229,8 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     case 'copy': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'copy', uffd: u, area: a.name, page: r.first, pages: r.pages, content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() }; }
     case 'zeropage': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'zeropage', uffd: u, area: a.name, page: r.first, pages: r.pages, ...fill() }; }
     case 'close': return { op: 'close', uffd: uffd() };
+    // The range lies inside one area by construction (first and pages are checked against it).
+    case 'munmap': { const a = area(); return { op: 'munmap', area: a.name, ...range(a, 'first') }; }
     case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
     case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() };
     case 'serve': {

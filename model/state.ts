@@ -46,12 +46,30 @@ export interface Outcome {
   expected: number | null;
 }
 
-/** A uffd message as the monitor received it (struct uffd_msg, the fields we model). */
-export type UffdMsg = {
+/** A page-fault message (struct uffd_msg with event UFFD_EVENT_PAGEFAULT, the fields we model). */
+export interface PagefaultMsg {
   event: 'UFFD_EVENT_PAGEFAULT';
   address: number;      // page number (msg.arg.pagefault.address >> PAGE_SHIFT)
   flags: number;        // UFFD_PAGEFAULT_FLAG_WRITE = 1 (include/uapi/linux/userfaultfd.h)
-};
+}
+
+/**
+ * An unmap event (struct uffd_msg with event UFFD_EVENT_UNMAP): msg.arg.remove.start/end,
+ * in pages, the whole munmap() range [start, end).
+ * `address` and `flags` are always 0: they exist only so that code written
+ * for page-fault messages (conformance/index.ts msgOf()) still type-checks;
+ * every consumer in model/ switches on `event` first.
+ */
+export interface UnmapMsg {
+  event: 'UFFD_EVENT_UNMAP';
+  start: number;
+  end: number;
+  address: 0;
+  flags: 0;
+}
+
+/** A uffd message as the monitor receives it: discriminated by `event`. */
+export type UffdMsg = PagefaultMsg | UnmapMsg;
 
 export interface UserState {
   pc: number;           // next operation
@@ -104,7 +122,19 @@ export interface Pte {
 /** struct userfaultfd_wait_queue, as queued on fault_pending_wqh / fault_wqh. */
 export interface Uwq {
   tid: Tid;
-  msg: UffdMsg;
+  msg: PagefaultMsg;
+}
+
+/**
+ * An event's struct userfaultfd_wait_queue (ewq) as queued on event_wqh: the
+ * producing thread and its message. The ewq lives on the producer's stack:
+ * the acknowledgement (ewq->msg.event = 0) is written to the producer's
+ * userfaultfd_event_wait_completion() frame (local `msg`), and the entry
+ * leaves the queue in the same locked section (userfaultfd_event_complete()).
+ */
+export interface Ewq {
+  tid: Tid;
+  msg: UnmapMsg;
 }
 
 /** Spinlocks of the ctx's four wait queues; value is the holder. */
@@ -123,6 +153,7 @@ export interface UffdCtx {
   /** ctx->flags & O_NONBLOCK */
   nonblock: boolean;
   released: boolean;
+  /** atomic_t ctx->mmap_changing: raised by userfaultfd_unmap_prep(), lowered by the producer after the event (v5.16+ a counter). */
   mmap_changing: number;
   refile_seq: number;
   /** Head first: __add_wait_queue inserts at index 0; find_userfault_in takes the last. */
@@ -130,7 +161,8 @@ export interface UffdCtx {
   fault_wqh: Uwq[];
   /** The uwq a reader has list_del'ed from fault_pending_wqh and not yet added to fault_wqh. */
   refile_in_transit: Uwq | null;
-  event_wqh: Tid[];
+  /** Head first: __add_wait_queue inserts at index 0; find_userfault_evt takes the last. */
+  event_wqh: Ewq[];
   fd_wqh: Tid[];
   locks: CtxLocks;
   /** Ghost: ctx->refcount. */
@@ -158,6 +190,27 @@ export interface KernelState {
    * stored it (a monitor's COPY/ZEROPAGE, a thread's write); null if nobody did.
    */
   expect: (number | null)[];
+  /**
+   * Ghost: one record per munmap() that reached its locked section, in the
+   * order they did. Written from the VMAs as they were when the range was
+   * gathered (before any userfaultfd_unmap_prep()), so it does not depend on
+   * the prep logic it checks; `got` is appended by the reader that dequeues
+   * one of this munmap's UNMAP events. Empty in scenarios without munmap.
+   */
+  unmaps: UnmapRecord[];
+}
+
+/** Ghost record of one munmap() (property unmap-event-exactly-once). */
+export interface UnmapRecord {
+  tid: Tid;
+  start: number;
+  end: number;
+  /** The distinct ctxs (sorted) of the VMAs in [start, end) that have UFFD_FEATURE_EVENT_UNMAP. */
+  expect: number[];
+  /** Every UNMAP message of this munmap a reader dequeued: its ctx and range, in order. */
+  got: { ctx: number; start: number; end: number }[];
+  /** munmap() has returned. */
+  done: boolean;
 }
 
 export const PAGEFAULT_FLAG_WRITE = 1;

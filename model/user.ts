@@ -2,8 +2,9 @@
  * User space: each thread's program, run by a pseudo-function `user` at the
  * bottom of its stack. It performs memory accesses (the MMU reads the pte;
  * a miss enters do_user_addr_fault()), syscalls on a uffd (fdget, the ioctl
- * or read, fdput), close(), and the monitor policies (resolve a message,
- * follow EEXIST with UFFDIO_WAKE, the `serve` loop).
+ * or read, fdput), close(), munmap(), and the monitor policies (resolve a
+ * message, follow EEXIST with UFFDIO_WAKE, the `serve` loop; an event message
+ * such as UNMAP is consumed and recorded without a fill).
  *
  * File references are ghost state: while a syscall is inside the kernel it
  * holds a reference, so close() from another thread only drops the fd, and
@@ -13,7 +14,7 @@
 import type { KernelFn } from './engine.js';
 import { call, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op } from './scenario.js';
-import type { Json, KernelState, Outcome, Tid } from './state.js';
+import type { Json, KernelState, Outcome, Tid, UffdMsg } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
@@ -88,10 +89,11 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         if (u.sub < fillPhase) return read(ctx, 1);
         const msg = u.inbox[0];
         if (msg === undefined) return null;
+        if (msg.event !== 'UFFD_EVENT_PAGEFAULT') throw new Error('[model bug] an event message reached the fill phase (eventToSkip)');
         if (u.sub > fillPhase) return wake(ctx, msg.address, 1);
         return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
       }
-      case 'read': case 'write': case 'close':
+      case 'read': case 'write': case 'close': case 'munmap':
         throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
     }
   }
@@ -107,6 +109,15 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
       locals: { ctx, dst, len, content, dontwake, done: 0 },
       what: how === 'copy' ? 'UFFDIO_COPY' : 'UFFDIO_ZEROPAGE', page: dst,
     };
+  }
+
+  /** resolve/serve at its fill phase with an event message (UNMAP) first in the inbox: the message to consume without a fill. */
+  function eventToSkip(s: KernelState, t: Tid, op: Op): Exclude<UffdMsg, { event: 'UFFD_EVENT_PAGEFAULT' }> | null {
+    if (op.op !== 'resolve' && op.op !== 'serve') return null;
+    const u = thread(s, t).user;
+    const msg = u.inbox[0];
+    if (u.sub !== (op.op === 'resolve' ? 0 : 1) || msg === undefined || msg.event === 'UFFD_EVENT_PAGEFAULT') return null;
+    return msg;
   }
 
   /** Move to the next phase or operation after a syscall that returned `r`. */
@@ -162,6 +173,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const op = opOf(s, t);
           if (op === undefined) return true;
           if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
+          if (op.op === 'munmap') return true; // entering the syscall: its first kernel step (mmap_write_lock) is the shared one
           return !hasClose;
         },
         run: (d, t, k) => {
@@ -192,6 +204,11 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
             }
             return;
           }
+          if (op.op === 'munmap') {
+            const start = base(op.area) + op.first;
+            call(d, t, k, '__vm_munmap', { start, end: start + op.pages, todo: [], uf: [] }, 'after_munmap');
+            return;
+          }
           const ctx = uffdIndex(op.uffd);
           const c = ctxOf(d, ctx);
           if (!c.fd_open) {
@@ -217,8 +234,17 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         local: true,
         run: (d, t, k) => {
           const op = opOf(d, t)!;
-          const sc = syscallFor(d, t, op);
           const f = last(thread(d, t).frames)!;
+          const ev = eventToSkip(d, t, op);
+          if (ev !== null) {
+            // An event message: nothing to fill; record it (page = start, value = end) and consume it.
+            f.rv = { ret: 'skipped', out: ev.end };
+            f.locals['what'] = ev.event;
+            f.locals['page'] = ev.start;
+            goTo(d, t, 'after_syscall');
+            return;
+          }
+          const sc = syscallFor(d, t, op);
           if (sc === null) {
             f.rv = { ret: 'ENOMSG', out: null }; // nothing in the inbox to resolve
             f.locals['what'] = 'resolve';
@@ -248,6 +274,18 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           f.rv = null;
           advance(d, t, op, r);
           fdput(d, t, uffdIndex((op as { uffd: string }).uffd), k);
+        },
+      },
+      after_munmap: {
+        doc: 'munmap() returned: record the result',
+        local: true,
+        run: (d, t) => {
+          const op = opOf(d, t) as { area: string; first: number };
+          const f = last(thread(d, t).frames)!;
+          outcome(d, t, { what: 'munmap', ret: String(f.rv), page: base(op.area) + op.first, value: null, out: null, expected: null });
+          f.rv = null;
+          thread(d, t).user.pc += 1;
+          goTo(d, t, 'next');
         },
       },
       after_fault: {

@@ -10,6 +10,7 @@ import type { Kernel, KernelFn, Step } from './engine.js';
 import { goTo, local, ret, setLocal } from './engine.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
+import { unmapPrepStep } from './mm/munmap.js';
 import { setUffd } from './mm/vma.js';
 
 export interface Patch {
@@ -173,6 +174,16 @@ export const builtinVariants: readonly Variant[] = [
       },
     }],
     demonstrates: { scenario: 'unregister-while-waiting', property: 'no-lost-wakeup' },
+  },
+  {
+    name: 'no-unmap-dedup',
+    description: 'userfaultfd_unmap_prep() queues an entry per VMA without has_unmap_ctx(): a ctx with several VMAs in the range gets several UNMAP events',
+    cites: 'hypothetical: drops has_unmap_ctx() (fs/userfaultfd.c, since the UNMAP event was added in dcfa9256a1ab, v4.11)',
+    patches: [{
+      fn: '__vm_munmap',
+      replace: { userfaultfd_unmap_prep: unmapPrepStep(false) },
+    }],
+    demonstrates: { scenario: 'unmap-two-vmas-one-uffd', property: 'unmap-event-exactly-once' },
   },
 ];
 

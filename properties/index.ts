@@ -20,6 +20,48 @@ export function idleInRead(th: Thread): boolean {
   return f !== undefined && f.fn === 'userfaultfd_ctx_read' && f.at === 'schedule' && th.task !== 'RUNNING';
 }
 
+/** A thread asleep in userfaultfd_event_wait_completion(): an event producer waiting for its event to be read. */
+export function asleepInEventWait(th: Thread): boolean {
+  const f = th.frames.at(-1);
+  return f !== undefined && f.fn === 'userfaultfd_event_wait_completion' && f.at === 'schedule' && th.task !== 'RUNNING';
+}
+
+/**
+ * The unmap entries of ctx `i` prepped and not yet completed, counted from the
+ * threads' frames: the entries still on a __vm_munmap() frame's `uf` list
+ * plus every userfaultfd_event_wait_completion() frame on ctx i (the entry
+ * userfaultfd_unmap_complete() is delivering; the frame ends in the step that
+ * does atomic_dec(&ctx->mmap_changing)).
+ */
+export function pendingUnmapEntries(s: KernelState, i: number): number {
+  let n = 0;
+  for (const th of s.threads) {
+    for (const f of th.frames) {
+      if (f.fn === '__vm_munmap') n += ((f.locals['uf'] ?? []) as { ctx: number }[]).filter(u => u.ctx === i).length;
+      if (f.fn === 'userfaultfd_event_wait_completion' && f.locals['ctx'] === i) n += 1;
+    }
+  }
+  return n;
+}
+
+/** Why the ghost munmap records show a wrong UNMAP delivery, or null (property unmap-event-exactly-once). */
+function unmapDelivery(s: KernelState): string | null {
+  for (const r of s.unmaps) {
+    const who = `${s.threads[r.tid]?.name ?? r.tid}'s munmap of pages [${r.start}, ${r.end})`;
+    const ctxName = (c: number): string => s.uffd[c]?.name ?? String(c);
+    for (const g of r.got) {
+      if (g.start !== r.start || g.end !== r.end) return `${who} sent ${ctxName(g.ctx)} an UNMAP event for [${g.start}, ${g.end}), not the whole range`;
+      if (!r.expect.includes(g.ctx)) return `${who} sent an UNMAP event to ${ctxName(g.ctx)}, which had no VMA in the range with UFFD_FEATURE_EVENT_UNMAP`;
+    }
+    for (const c of r.expect) {
+      const n = r.got.filter(g => g.ctx === c).length;
+      if (n > 1) return `${who} delivered ${n} UNMAP events to ${ctxName(c)} (expected exactly one per ctx)`;
+      if (r.done && n === 0 && !(s.uffd[c]?.released ?? false)) return `${who} returned, but ${ctxName(c)} (open, with UFFD_FEATURE_EVENT_UNMAP) never got its UNMAP event`;
+    }
+  }
+  return null;
+}
+
 function where(th: Thread): string {
   const f = th.frames.at(-1);
   return f === undefined ? 'exited' : `${f.fn}():${f.at}`;
@@ -38,7 +80,10 @@ function lostWakeup(s: KernelState, t: Tid): string | null {
   const ctx = s.uffd[f.locals['ctx'] as number]!;
   if ((s.mm.pte[page] ?? null) !== null) return `${th.name} asleep in handle_userfault() for page ${page}, which is present`;
   const vma = s.mm.vmas.find(v => v.start <= page && page < v.end);
-  if (vma === undefined || !vma.uffd_flags.includes('VM_UFFD_MISSING')) return `${th.name} asleep in handle_userfault() for page ${page}, which is no longer registered`;
+  // An unmapped page is not a wake condition: munmap wakes no uffd waiter (the
+  // real 6.18 kernel leaves such a thread asleep until a WAKE or close), so a
+  // thread stuck there is reported by no-deadlock, not as a lost wakeup.
+  if (vma !== undefined && !vma.uffd_flags.includes('VM_UFFD_MISSING')) return `${th.name} asleep in handle_userfault() for page ${page}, which is no longer registered`;
   if (ctx.released) return `${th.name} asleep in handle_userfault() on ${ctx.name}, which was released (closed)`;
   return null;
 }
@@ -51,8 +96,8 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     {
       kind: 'always',
       name: 'lock-discipline',
-      description: 'nobody sleeps in handle_userfault() holding mmap_lock or a spinlock; mmap_lock holders and waiters are consistent',
-      cites: 'fs/userfaultfd.c: handle_userfault() (release_fault_lock() before schedule()); kernel/locking/rwsem.c',
+      description: 'nobody sleeps in handle_userfault() or userfaultfd_event_wait_completion() holding mmap_lock or a spinlock; mmap_lock holders and waiters are consistent',
+      cites: 'fs/userfaultfd.c: handle_userfault() (release_fault_lock() before schedule()), userfaultfd_event_wait_completion(); mm/mmap.c: __vm_munmap(); kernel/locking/rwsem.c',
       violation: s => {
         const l = s.mm.mmap_lock;
         if (l.writer !== null && l.readers.length > 0) return `mmap_lock held for write by ${s.threads[l.writer]!.name} and for read by ${l.readers.map(r => s.threads[r]!.name).join(', ')}`;
@@ -61,11 +106,12 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
         }
         for (let t = 0; t < s.threads.length; t++) {
           const th = s.threads[t]!;
-          if (!asleepInHandleUserfault(th)) continue;
+          const fn = asleepInHandleUserfault(th) ? 'handle_userfault' : asleepInEventWait(th) ? 'userfaultfd_event_wait_completion' : null;
+          if (fn === null) continue;
           const m = holdsMmapLock(s, t);
-          if (m !== null) return `${th.name} sleeps in handle_userfault() holding mmap_lock for ${m}`;
+          if (m !== null) return `${th.name} sleeps in ${fn}() holding mmap_lock for ${m}`;
           const spins = spinlocksHeld(s, t);
-          if (spins.length > 0) return `${th.name} sleeps in handle_userfault() holding ${spins.join(', ')}`;
+          if (spins.length > 0) return `${th.name} sleeps in ${fn}() holding ${spins.join(', ')}`;
         }
         return null;
       },
@@ -107,6 +153,49 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
       },
     },
     {
+      kind: 'always',
+      name: 'unmap-event-exactly-once',
+      description: 'each munmap() sends exactly one UNMAP event, for its whole range, to each open ctx with UFFD_FEATURE_EVENT_UNMAP that had a VMA in the range, and none to any other ctx (checked on ghost records written when the range was gathered)',
+      cites: 'fs/userfaultfd.c: userfaultfd_unmap_prep(), has_unmap_ctx(), userfaultfd_unmap_complete(); mm/vma.c: vms_gather_munmap_vmas()',
+      violation: unmapDelivery,
+    },
+    {
+      kind: 'always',
+      name: 'mmap-changing-balanced',
+      description: 'each ctx\'s mmap_changing equals its unmap entries prepped and not yet completed (counted from the munmap threads\' frames)',
+      cites: 'fs/userfaultfd.c: userfaultfd_unmap_prep() (atomic_inc), userfaultfd_event_wait_completion() (atomic_dec)',
+      violation: s => {
+        for (let i = 0; i < s.uffd.length; i++) {
+          const c = s.uffd[i]!;
+          const n = pendingUnmapEntries(s, i);
+          if (c.mmap_changing !== n) return `${c.name}.mmap_changing is ${c.mmap_changing}, but ${n} unmap entr${n === 1 ? 'y is' : 'ies are'} pending`;
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'always',
+      name: 'no-pte-outside-vma',
+      description: 'every present pte lies inside a VMA: nothing is installed into an unmapped range',
+      cites: 'mm/userfaultfd.c: mfill_atomic() (validate_dst_vma under mmap_lock); mm/vma.c: vms_complete_munmap_vmas()',
+      violation: s => {
+        for (let p = 0; p < s.mm.pte.length; p++) {
+          if ((s.mm.pte[p] ?? null) !== null && !s.mm.vmas.some(v => v.start <= p && p < v.end)) return `page ${p} has a pte but no VMA`;
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'terminal',
+      name: 'events-acked',
+      description: 'at the end no thread waits in userfaultfd_event_wait_completion() for its event to be read',
+      cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion(), userfaultfd_event_complete(), userfaultfd_ctx_read()',
+      violation: s => {
+        const stuck = s.threads.filter(th => th.frames.some(f => f.fn === 'userfaultfd_event_wait_completion'));
+        return stuck.length === 0 ? null : `${stuck.map(th => th.name).join(', ')} still wait${stuck.length === 1 ? 's' : ''} for an event to be read. ${stuckReport(s, explain)}`;
+      },
+    },
+    {
       kind: 'sometimes',
       name: 'fault-sleeps',
       description: 'some run has a thread actually asleep in handle_userfault() (the scenario exercises the wait)',
@@ -121,6 +210,22 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
       cites: 'fs/userfaultfd.c: userfaultfd_ctx_read()',
       applies: s => s.threads.some(th => th.does.some(d => d === 'read_msgs' || d === 'serve')) && s.threads.some(th => th.does.includes('read') || th.does.includes('write')),
       reached: s => s.threads.some(th => th.user.outcomes.some(o => o.what === 'read()' && (o.value ?? 0) > 0)),
+    },
+    {
+      kind: 'sometimes',
+      name: 'monitor-reads-unmap',
+      description: 'some run has a reader dequeue an UNMAP event',
+      cites: 'fs/userfaultfd.c: userfaultfd_ctx_read(), userfaultfd_event_complete()',
+      applies: s => s.threads.some(th => th.does.includes('munmap')) && s.uffd.some(c => c.features.includes('UFFD_FEATURE_EVENT_UNMAP')),
+      reached: s => s.unmaps.some(r => r.got.length > 0),
+    },
+    {
+      kind: 'sometimes',
+      name: 'eagain-observed',
+      description: 'some run has UFFDIO_COPY fail with EAGAIN because a non-cooperative event is pending (mmap_changing)',
+      cites: 'fs/userfaultfd.c: userfaultfd_copy(); mm/userfaultfd.c: mfill_atomic()',
+      applies: s => s.uffd.some(c => c.features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'))) && s.threads.some(th => th.does.includes('copy')),
+      reached: s => s.threads.some(th => th.user.outcomes.some(o => o.what === 'UFFDIO_COPY' && o.ret === 'EAGAIN')),
     },
   ];
 }

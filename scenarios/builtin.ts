@@ -8,6 +8,10 @@ import { parseScenario } from '../model/scenario.js';
 
 const anon = (pages: number) => [{ name: 'A', pages, kind: 'anon', shared: false }];
 const uffdU = (pages: number) => [{ name: 'U', features: [], register: [{ area: 'A', first: 0, pages, modes: ['MISSING'] }] }];
+/** A uffd with UFFD_FEATURE_EVENT_UNMAP registered (MISSING) on the given page ranges of A. */
+const unmapUffd = (name: string, ranges: [number, number][], features: string[] = ['UFFD_FEATURE_EVENT_UNMAP']) =>
+  ({ name, features, register: ranges.map(([first, pages]) => ({ area: 'A', first, pages, modes: ['MISSING'] })) });
+const server = (name: string, uffd: string) => ({ name, role: 'monitor', ops: [{ op: 'serve', uffd, how: 'copy' }] });
 
 const raw: unknown[] = [
   {
@@ -99,6 +103,46 @@ const raw: unknown[] = [
         { op: 'copy', uffd: 'U', area: 'A', page: 0, onEEXIST: 'nothing' },
         { op: 'copy', uffd: 'U', area: 'A', page: 1, onEEXIST: 'nothing' },
       ] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'unmap-one-vma',
+    description: 'w munmaps the whole of A (2 pages, one VMA registered to U with UFFD_FEATURE_EVENT_UNMAP); m serves U forever: exactly one UNMAP event for [A[0], A[2]), read before munmap() returns.',
+    areas: anon(2), uffds: [unmapUffd('U', [[0, 2]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 2 }] },
+      server('m', 'U'),
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'unmap-two-vmas-one-uffd',
+    description: 'U (UFFD_FEATURE_EVENT_UNMAP) is registered on A[0] and on A[2] of a 3-page area, so the munmap of all of A meets two of its VMAs (and an unregistered one between): has_unmap_ctx() must make that one UNMAP event; m serves U forever.',
+    areas: anon(3), uffds: [unmapUffd('U', [[0, 1], [2, 1]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 3 }] },
+      server('m', 'U'),
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'unmap-two-uffds',
+    description: 'A has 3 pages: A[0] registered to U, A[1] to V (both UFFD_FEATURE_EVENT_UNMAP), A[2] to X (no event feature); w munmaps all of A; m0, m1, m2 serve U, V, X: one UNMAP event each to U and V (U first: list order), none to X.',
+    areas: anon(3), uffds: [unmapUffd('U', [[0, 1]]), unmapUffd('V', [[1, 1]]), unmapUffd('X', [[2, 1]], [])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 3 }] },
+      server('m0', 'U'), server('m1', 'V'), server('m2', 'X'),
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'copy-vs-unmap',
+    description: 'w munmaps A[0] (U has UFFD_FEATURE_EVENT_UNMAP) while m UFFDIO_COPYs A[0] and then serves U: the COPY lands before the unmap (and is zapped), fails with EAGAIN while the UNMAP event is pending, or finds no VMA (ENOENT); it never installs into the unmapped range.',
+    areas: anon(1), uffds: [unmapUffd('U', [[0, 1]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 1 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }, { op: 'serve', uffd: 'U', how: 'copy' }] },
     ],
     expect: 'ok',
   },

@@ -11,8 +11,11 @@
  * fill also drops mmap_lock (uffd_mfill_unlock()).
  * Simplifications: the source buffer is always resident, so the -ENOENT
  * drop-locks-and-retry path of copy_from_user() is not taken; map_changing_lock
- * is not modelled (nothing in this model raises mmap_changing yet); memcg,
- * allocation failures and fatal signals are not modelled.
+ * is folded into mmap_lock (the only producer modelled, munmap's
+ * userfaultfd_unmap_prep(), raises mmap_changing under mmap_lock for write, so
+ * the re-check here cannot see it change; with munmap the VMA is gone by then
+ * and -ENOENT comes first); memcg, allocation failures and fatal signals are
+ * not modelled.
  */
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';

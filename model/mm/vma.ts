@@ -28,7 +28,7 @@ export function userfaultfd_missing(v: Vma): boolean {
 }
 
 /** Split VMAs so that `page` is a boundary (__split_vma()). */
-function splitAt(d: KernelState, page: number): void {
+export function splitAt(d: KernelState, page: number): void {
   const i = vmaIndex(d, page);
   const v = d.mm.vmas[i];
   if (v === undefined || v.start === page) return;

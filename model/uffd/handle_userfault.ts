@@ -34,7 +34,7 @@ import { ctxArg, ctxOf, uwqLinked } from './ctx.js';
  * not a scheduling point. (Writing `set_current_state(RUNNING)` on the
  * no-sleep path is the thread's own state, which no waker can change then.)
  */
-function neverReleased(s: KernelState): boolean {
+export function neverReleased(s: KernelState): boolean {
   return !s.threads.some(th => th.does.includes('close'));
 }
 

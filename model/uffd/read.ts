@@ -9,7 +9,10 @@
  * neither list, which a lockless waker (wake_userfault()) can observe.
  * Reading a fault message does not wake or resolve the faulting thread.
  *
- * Not modelled: events (event_wqh is always empty until the events issue),
+ * Faults are returned before events: the event queue is looked at only when
+ * fault_pending_wqh is empty. Reading an event acknowledges it
+ * (userfaultfd_event_complete()) under event_wqh.lock.
+ * Not modelled: FORK events (the fork_event list and resolve_userfault_fork()),
  * signals (-ERESTARTSYS), copy_to_user faults.
  */
 import type { KernelFn } from '../engine.js';
@@ -18,6 +21,7 @@ import type { KernelState, Tid, UffdMsg } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, userfaultfd_is_initialized } from './ctx.js';
+import { userfaultfd_event_complete } from './event.js';
 
 
 /**
@@ -99,10 +103,22 @@ export const userfaultfd_ctx_read: KernelFn = {
       },
     },
     find_userfault_evt: {
-      doc: 'spin_lock(event_wqh.lock); find_userfault_evt() (no event); unlock; no_wait -> -EAGAIN; else spin_unlock_irq(fd_wqh.lock) and sleep',
+      doc: 'spin_lock(event_wqh.lock); uwq = find_userfault_evt() (the tail); if found: *msg = uwq->msg; userfaultfd_event_complete() (ack, wake_up_locked(event_wqh), dequeue); unlock; leave the loop. Else unlock; no_wait -> -EAGAIN; else spin_unlock_irq(fd_wqh.lock) and sleep',
       guard: (s, t) => spinFree(s, ctxArg(s, t), 'event_wqh'),
       waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
       run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        const ewq = last(ctxOf(d, ctx).event_wqh);
+        if (ewq !== undefined) {
+          const msg: UffdMsg = { ...ewq.msg };
+          // Ghost (unmap-event-exactly-once): the producer's munmap got one more UNMAP message read.
+          const rec = d.unmaps.find(r => r.tid === ewq.tid && !r.done);
+          if (rec === undefined) throw new Error(`[model bug] an UNMAP event of ${thread(d, ewq.tid).name} without an open munmap record`);
+          rec.got.push({ ctx, start: ewq.msg.start, end: ewq.msg.end });
+          userfaultfd_event_complete(d, ctx, ewq.tid);
+          leave(d, t, msg);
+          return;
+        }
         if (local<boolean>(d, t, 'no_wait')) {
           leave(d, t, 'EAGAIN');
           return;

@@ -16,6 +16,7 @@ import { wake_up_poll_fd_wqh } from '../kernel/sched.js';
 import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { setUffd } from '../mm/vma.js';
 import { ctxArg, ctxOf } from './ctx.js';
+import { wake_up_all_event_wqh } from './event.js';
 import { wakeQueue } from './wake.js';
 
 
@@ -53,10 +54,13 @@ export const userfaultfd_release: KernelFn = {
       },
     },
     'wake_up_all(event_wqh)': {
-      doc: 'wake_up_all(&ctx->event_wqh): event producers see released and give up',
+      doc: 'wake_up_all(&ctx->event_wqh): try_to_wake_up() every event producer; each sees released and unlinks its ewq',
       guard: (s, t) => spinFree(s, ctxArg(s, t), 'event_wqh'),
       waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
-      run: (d, t) => goTo(d, t, 'wake_up_poll(fd_wqh)'),
+      run: (d, t) => {
+        wake_up_all_event_wqh(d, ctxArg(d, t));
+        goTo(d, t, 'wake_up_poll(fd_wqh)');
+      },
     },
     'wake_up_poll(fd_wqh)': {
       doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLHUP); userfaultfd_ctx_put(ctx)',

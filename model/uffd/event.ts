@@ -1,0 +1,159 @@
+/**
+ * Non-cooperative event delivery — fs/userfaultfd.c @ v6.18:
+ * userfaultfd_event_wait_completion() (the producer) and
+ * userfaultfd_event_complete() (the reader's acknowledgement).
+ *
+ *   __add_wait_queue(event_wqh)   spin_lock_irq(event_wqh.lock); queue the ewq at the head (visible to read()/poll())
+ *   set_current_state(TASK_KILLABLE)  loop head, event_wqh.lock held: acked (msg.event == 0) -> break;
+ *                                 READ_ONCE(ctx->released) -> __remove_wait_queue(), break
+ *   spin_unlock(event_wqh)        spin_unlock_irq(event_wqh.lock)
+ *   wake_up_poll(fd_wqh)          wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake readers (takes fd_wqh.lock)
+ *   schedule                      sleep until a reader acks (wake_up_locked) or release wakes all
+ *   spin_lock(event_wqh)          spin_lock_irq(event_wqh.lock) again, back to the loop head
+ *   __set_current_state(TASK_RUNNING)  after the loop: RUNNING; spin_unlock_irq(event_wqh.lock)
+ *   atomic_dec(mmap_changing)     out: atomic_dec(&ctx->mmap_changing); userfaultfd_ctx_put(ctx)
+ *
+ * The ewq lives on the producer's stack: its message is the frame's local
+ * `msg`, and the reader's acknowledgement writes msg.event = 0 there.
+ * While the producer holds event_wqh.lock nobody can ack or wake it (both
+ * need that lock), so the loop-head checks of msg.event are not races; only
+ * `released` is read locklessly.
+ * Not modelled: FORK events (release_new_ctx, the reader's fork_event list),
+ * PF_EXITING, fatal signals (TASK_KILLABLE is never interrupted).
+ */
+import type { KernelFn } from '../engine.js';
+import { goTo, local, ret, thread, top } from '../engine.js';
+import type { Json, KernelState, Tid, UnmapMsg } from '../state.js';
+import { set_current_state, try_to_wake_up, wake_up_poll_fd_wqh } from '../kernel/sched.js';
+import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
+import { ctxArg, ctxOf } from './ctx.js';
+import { neverReleased } from './handle_userfault.js';
+
+/** A msg local: the UNMAP message, or { event: 0 } fields once acknowledged. */
+type EwqMsg = Omit<UnmapMsg, 'event'> & { event: UnmapMsg['event'] | 0 };
+
+/**
+ * mmap_changing is read only by the fill ioctls (userfaultfd_copy()/zeropage()
+ * at entry, mfill_atomic() under mmap_lock): in a scenario where no thread
+ * fills, lowering it is seen by nobody and is not a scheduling point.
+ */
+export function noFiller(s: KernelState): boolean {
+  return !s.threads.some(th => th.does.some(d => d === 'copy' || d === 'zeropage' || d === 'resolve' || d === 'serve'));
+}
+
+/**
+ * userfaultfd_event_complete(ctx, ewq), called by a reader holding
+ * event_wqh.lock: ewq->msg.event = 0 (in the producer's frame);
+ * wake_up_locked(&ctx->event_wqh) — every entry is a non-exclusive
+ * default_wake_function entry, so every queued producer gets try_to_wake_up()
+ * and re-checks its own msg.event; __remove_wait_queue(ewq).
+ */
+export function userfaultfd_event_complete(d: KernelState, ctx: number, producer: Tid): void {
+  const c = ctxOf(d, ctx);
+  const f = top(d, producer);
+  if (f.fn !== 'userfaultfd_event_wait_completion') throw new Error(`[model bug] the ewq of ${thread(d, producer).name} is queued but it is in ${f.fn}()`);
+  (f.locals['msg'] as unknown as EwqMsg).event = 0;
+  for (const e of c.event_wqh) try_to_wake_up(d, e.tid);
+  c.event_wqh = c.event_wqh.filter(e => e.tid !== producer);
+}
+
+/** wake_up_all(&ctx->event_wqh) (userfaultfd_release()): try_to_wake_up() every producer; entries stay queued. */
+export function wake_up_all_event_wqh(d: KernelState, ctx: number): void {
+  for (const e of ctxOf(d, ctx).event_wqh) try_to_wake_up(d, e.tid);
+}
+
+const lockEvent = {
+  guard: (s: KernelState, t: Tid): boolean => spinFree(s, ctxArg(s, t), 'event_wqh'),
+  waitsFor: (s: KernelState, t: Tid): string => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
+};
+
+/** Locals: ctx, msg (the event's message; msg.event becomes 0 once a reader acknowledged it). Returns null. */
+export const userfaultfd_event_wait_completion: KernelFn = {
+  name: 'userfaultfd_event_wait_completion',
+  cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion()',
+  entry: '__add_wait_queue(event_wqh)',
+  steps: {
+    '__add_wait_queue(event_wqh)': {
+      doc: 'ewq->ctx = ctx; init_waitqueue_entry(&ewq->wq, current); spin_lock_irq(event_wqh.lock); __add_wait_queue(&ctx->event_wqh, &ewq->wq): visible to read()/poll() from here',
+      ...lockEvent,
+      run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        spin_lock(d, ctx, 'event_wqh', t);
+        ctxOf(d, ctx).event_wqh.unshift({ tid: t, msg: { ...local<Json>(d, t, 'msg') as unknown as UnmapMsg } });
+        goTo(d, t, 'set_current_state(TASK_KILLABLE)');
+      },
+    },
+    'set_current_state(TASK_KILLABLE)': {
+      doc: 'set_current_state(TASK_KILLABLE); if (ewq->msg.event == 0) break; if (READ_ONCE(ctx->released)) { __remove_wait_queue(event_wqh, ewq); break; } (event_wqh.lock held)',
+      // Under event_wqh.lock only `released` can change under us, and only a close() writes it.
+      local: neverReleased,
+      run: (d, t) => {
+        set_current_state(d, t, 'KILLABLE');
+        const c = ctxOf(d, ctxArg(d, t));
+        if (local<EwqMsg & Json>(d, t, 'msg').event === 0) {
+          goTo(d, t, '__set_current_state(TASK_RUNNING)');
+        } else if (c.released) {
+          c.event_wqh = c.event_wqh.filter(e => e.tid !== t);
+          goTo(d, t, '__set_current_state(TASK_RUNNING)');
+        } else {
+          goTo(d, t, 'spin_unlock(event_wqh)');
+        }
+      },
+    },
+    'spin_unlock(event_wqh)': {
+      doc: 'spin_unlock_irq(event_wqh.lock)',
+      run: (d, t) => {
+        spin_unlock(d, ctxArg(d, t), 'event_wqh', t);
+        goTo(d, t, 'wake_up_poll(fd_wqh)');
+      },
+    },
+    'wake_up_poll(fd_wqh)': {
+      doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
+      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fd_wqh'),
+      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fd_wqh'),
+      run: (d, t) => {
+        wake_up_poll_fd_wqh(d, ctxArg(d, t));
+        goTo(d, t, 'schedule');
+      },
+    },
+    schedule: {
+      doc: 'schedule(): sleep (TASK_KILLABLE) until a reader acknowledges an event (wake_up_locked) or userfaultfd_release() wakes all',
+      guard: (s, t) => thread(s, t).task === 'RUNNING',
+      local: true, // returning from schedule() touches nothing shared: it joins the next step
+      waitsFor: (s, t) => {
+        const c = ctxOf(s, ctxArg(s, t));
+        const m = local<EwqMsg & Json>(s, t, 'msg');
+        const queued = c.event_wqh.some(e => e.tid === t) ? `queued on ${c.name}.event_wqh, not yet read` : `not queued on ${c.name}.event_wqh`;
+        return `asleep (TASK_${thread(s, t).task}) in userfaultfd_event_wait_completion(): ${m.event === 0 ? 'acknowledged' : m.event} event [${m.start}, ${m.end}) ${queued}`;
+      },
+      run: (d, t) => goTo(d, t, 'spin_lock(event_wqh)'),
+    },
+    'spin_lock(event_wqh)': {
+      doc: 'spin_lock_irq(event_wqh.lock) after schedule(); back to the loop head',
+      ...lockEvent,
+      run: (d, t) => {
+        spin_lock(d, ctxArg(d, t), 'event_wqh', t);
+        goTo(d, t, 'set_current_state(TASK_KILLABLE)');
+      },
+    },
+    '__set_current_state(TASK_RUNNING)': {
+      doc: '__set_current_state(TASK_RUNNING); spin_unlock_irq(event_wqh.lock)',
+      run: (d, t) => {
+        set_current_state(d, t, 'RUNNING');
+        spin_unlock(d, ctxArg(d, t), 'event_wqh', t);
+        goTo(d, t, 'atomic_dec(mmap_changing)');
+      },
+    },
+    'atomic_dec(mmap_changing)': {
+      doc: 'out: atomic_dec(&ctx->mmap_changing); userfaultfd_ctx_put(ctx)',
+      local: noFiller,
+      run: (d, t) => {
+        const c = ctxOf(d, ctxArg(d, t));
+        c.mmap_changing -= 1;
+        if (c.mmap_changing < 0) throw new Error(`[model bug] ${c.name}.mmap_changing < 0 (VM_WARN_ON_ONCE)`);
+        c.refcount -= 1;
+        ret(d, t, null);
+      },
+    },
+  },
+};
