@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-import { nodeIo, run } from '../dist/cli/main.js';
+import { exitQuietlyOnEpipe, nodeIo, run } from '../dist/cli/main.js';
+exitQuietlyOnEpipe();
 process.exitCode = await run(process.argv.slice(2), nodeIo);

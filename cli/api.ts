@@ -124,8 +124,9 @@ export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
   const m = buildModel(trace.scenario, variant);
   const cm = toCheckerModel(m);
   const rep = replayChoices(cm, trace.steps);
-  const ran = rep.choices.map((choice, i) => m.stepWithLabels(rep.states[i]!, cm.actions(rep.states[i]!)[choice]!).ran);
-  const rows = renderSteps(trace.scenario, rep.states, ran);
+  const tids = rep.choices.map((choice, i) => cm.actions(rep.states[i]!)[choice]!);
+  const ran = tids.map((t, i) => m.stepWithLabels(rep.states[i]!, t).ran);
+  const rows = renderSteps(trace.scenario, rep.states, tids.map((t, i) => rep.states[i]!.threads[t]!.name), ran);
   const last = rep.states.at(-1)!;
   const lines: string[] = [
     `replay of ${trace.scenario.name}: ${trace.steps.length} steps recorded on variant ${trace.variant}, replayed on ${variant.name}`,

@@ -208,6 +208,14 @@ function conform(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'con
   return differ > 0 ? 1 : 0;
 }
 
+/** Leave quietly when our reader goes away (`uffd-mc check | head`): EPIPE is not an error. */
+export function exitQuietlyOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 /** Run one command line; returns the exit code. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {

@@ -76,3 +76,13 @@ test('a bounded search reports BOUNDED(max-depth) and does not call unreached go
   t.is(r.bound, 'max-depth');
   t.is(r.verdict, 'ok');
 });
+
+test('a faulter whose page is munmapped stays asleep (as on the 6.18 kernel): no-deadlock, not no-lost-wakeup', t => {
+  const sc = parseScenario({ name: 'fault-vs-unmap', areas: anonA, uffds: [{ name: 'U', features: ['EVENT_UNMAP'], register: [{ area: 'A' }] }], threads: [
+    { name: 't0', ops: [{ op: 'read', area: 'A', page: 0 }] },
+    { name: 'w', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 1 }] },
+    { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'copy' }] }] });
+  const v = checkScenario(sc, mainline).result.violation;
+  t.is(v?.property, 'no-deadlock');
+  t.regex(v!.message, /t0 in handle_userfault\(\):schedule/);
+});

@@ -4,7 +4,7 @@
  * The "what changed" column is a diff of the two states, in kernel terms.
  */
 import type { Scenario } from '../model/scenario.js';
-import type { KernelState, Pte, Uwq } from '../model/state.js';
+import type { Ewq, KernelState, Pte, UffdMsg, Uwq } from '../model/state.js';
 import { pageName } from '../model/user.js';
 
 export interface RenderedStep {
@@ -23,6 +23,16 @@ function pte(p: Pte | null): string {
 
 function queue(sc: Scenario, q: readonly Uwq[], s: KernelState): string {
   return `[${q.map(u => `${s.threads[u.tid]?.name ?? u.tid}@${pageName(sc, u.msg.address)}`).join(', ')}]`;
+}
+
+function events(sc: Scenario, q: readonly Ewq[], s: KernelState): string {
+  return `[${q.map(e => `${s.threads[e.tid]?.name ?? e.tid}:UNMAP ${pageName(sc, e.msg.start)}..${e.msg.end - e.msg.start}p`).join(', ')}]`;
+}
+
+function message(sc: Scenario, m: UffdMsg): string {
+  return m.event === 'UFFD_EVENT_PAGEFAULT'
+    ? `PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`
+    : `UNMAP ${pageName(sc, m.start)}..${m.end - m.start}p`;
 }
 
 /** The differences between two successive states, as short kernel-flavoured phrases. */
@@ -53,6 +63,7 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
     if (ca.fault_wqh !== cb.fault_wqh) out.push(`${n}.fault_wqh ${queue(sc, ca.fault_wqh, a)} -> ${queue(sc, cb.fault_wqh, b)}`);
     if (ca.refile_in_transit !== cb.refile_in_transit) out.push(cb.refile_in_transit === null ? `${n}: refile done` : `${n}: ${name(cb.refile_in_transit.tid)}'s uwq off both queues (refile)`);
     if (ca.refile_seq !== cb.refile_seq) out.push(`${n}.refile_seq ${ca.refile_seq} -> ${cb.refile_seq}`);
+    if (ca.event_wqh !== cb.event_wqh) out.push(`${n}.event_wqh ${events(sc, ca.event_wqh, a)} -> ${events(sc, cb.event_wqh, b)}`);
     if (ca.fd_wqh !== cb.fd_wqh) out.push(`${n}.fd_wqh [${ca.fd_wqh.map(name).join(', ')}] -> [${cb.fd_wqh.map(name).join(', ')}]`);
     if (ca.released !== cb.released) out.push(`${n}.released = ${cb.released}`);
     if (ca.mmap_changing !== cb.mmap_changing) out.push(`${n}.mmap_changing ${ca.mmap_changing} -> ${cb.mmap_changing}`);
@@ -70,23 +81,22 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
       const what = o.what === 'read' || o.what === 'write' ? `${o.what} ${o.page !== null ? pageName(sc, o.page) : ''}` : `${o.what}${o.page !== null ? ` ${pageName(sc, o.page)}` : ''}`;
       out.push(`${tb.name}: ${what} -> ${o.ret}${o.value !== null && o.what !== 'write' ? ` (${o.value})` : ''}${o.out !== null ? ` (${o.out})` : ''}`);
     }
-    for (const m of tb.user.inbox.slice(ta.user.inbox.length)) out.push(`${tb.name} got PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`);
+    for (const m of tb.user.inbox.slice(ta.user.inbox.length)) out.push(`${tb.name} got ${message(sc, m)}`);
     if (tb.frames.length === 0 && ta.frames.length > 0) out.push(`${tb.name} done`);
   }
   return out;
 }
 
-/** Rows of a replayed schedule: labels[i] is "thread fn():label" of step i; ran[i] the labels run in it. */
-export function renderSteps(sc: Scenario, states: readonly KernelState[], ran: readonly (readonly string[])[]): RenderedStep[] {
+/** Rows of a replayed schedule: actors[i] is the thread that took step i; ran[i] the labels ("fn():label") it ran. */
+export function renderSteps(sc: Scenario, states: readonly KernelState[], actors: readonly string[], ran: readonly (readonly string[])[]): RenderedStep[] {
   return ran.map((labels, i) => {
     const first = labels[0] ?? '?';
     const m = /^(.*)\(\):(.*)$/.exec(first);
     const before = states[i]!;
     const after = states[i + 1]!;
-    const actor = before.threads.find((_, t) => before.threads[t] !== after.threads[t]);
     return {
       step: i + 1,
-      thread: actor?.name ?? '?',
+      thread: actors[i] ?? '?',
       fn: m?.[1] ?? first,
       label: m?.[2] ?? '',
       also: labels.slice(1),
