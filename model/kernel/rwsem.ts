@@ -17,7 +17,7 @@
  */
 import type { KernelState, RwSem, Tid } from '../state.js';
 import type { Step } from '../engine.js';
-import { goTo, last, thread, top } from '../engine.js';
+import { goTo, thread } from '../engine.js';
 
 function canRead(l: RwSem): boolean {
   return l.writer === null && l.waiters.length === 0;
@@ -113,10 +113,4 @@ export function mmapLockSteps(label: string, write: boolean, next: string, doc: 
       run: (d, t) => goTo(d, t, next),
     },
   };
-}
-
-/** True if thread t is asleep in an mmap_lock wait step. */
-export function waitsOnMmapLock(s: KernelState, t: Tid): boolean {
-  const f = last(thread(s, t).frames);
-  return f !== undefined && f.at.endsWith(':wait') && top(s, t) === f && holdsMmapLock(s, t) === null;
 }

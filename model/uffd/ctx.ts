@@ -1,8 +1,12 @@
 /**
  * Small accessors on struct userfaultfd_ctx shared by the fs/userfaultfd.c models.
  */
-import type { KernelState, UffdCtx, Uwq, Tid } from '../state.js';
-import { local, ModelError } from '../engine.js';
+import type { KernelState, UffdCtx, Tid } from '../state.js';
+import type { Step } from '../engine.js';
+import { goTo, local, ModelError } from '../engine.js';
+import type { SpinName } from '../kernel/spinlock.js';
+import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
+import { wake_up_poll_fd_wqh } from '../kernel/sched.js';
 
 export function ctxOf(s: KernelState, i: number): UffdCtx {
   const c = s.uffd[i];
@@ -30,6 +34,25 @@ export function uwqLinked(c: UffdCtx, t: Tid): boolean {
   return c.fault_pending_wqh.some(u => u.tid === t) || c.fault_wqh.some(u => u.tid === t) || c.refile_in_transit?.tid === t;
 }
 
-export function findUwq(c: UffdCtx, t: Tid): Uwq | null {
-  return c.fault_pending_wqh.find(u => u.tid === t) ?? c.fault_wqh.find(u => u.tid === t) ?? (c.refile_in_transit?.tid === t ? c.refile_in_transit : null);
+/** guard + waitsFor of a step that takes one spinlock of the frame's ctx (the thread spins until it is free). */
+export function spinGuarded(lock: SpinName): Pick<Step, 'guard' | 'waitsFor'> {
+  return {
+    guard: (s, t) => spinFree(s, ctxArg(s, t), lock),
+    waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), lock),
+  };
+}
+
+/**
+ * wake_up_poll(&ctx->fd_wqh, EPOLLIN) before a producer sleeps (handle_userfault(),
+ * userfaultfd_event_wait_completion()): takes fd_wqh.lock and wakes every reader.
+ */
+export function wakeUpPollStep(next: string): Step {
+  return {
+    doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
+    ...spinGuarded('fd_wqh'),
+    run: (d, t) => {
+      wake_up_poll_fd_wqh(d, ctxArg(d, t));
+      goTo(d, t, next);
+    },
+  };
 }

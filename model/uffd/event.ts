@@ -24,9 +24,9 @@
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, thread, top } from '../engine.js';
 import type { Json, KernelState, Tid, UnmapMsg } from '../state.js';
-import { set_current_state, try_to_wake_up, wake_up_poll_fd_wqh } from '../kernel/sched.js';
+import { set_current_state, try_to_wake_up } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxArg, ctxOf } from './ctx.js';
+import { ctxArg, ctxOf, wakeUpPollStep } from './ctx.js';
 import { neverReleased } from './handle_userfault.js';
 
 /** A msg local: the UNMAP message, or { event: 0 } fields once acknowledged. */
@@ -107,15 +107,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
         goTo(d, t, 'wake_up_poll(fd_wqh)');
       },
     },
-    'wake_up_poll(fd_wqh)': {
-      doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fd_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fd_wqh'),
-      run: (d, t) => {
-        wake_up_poll_fd_wqh(d, ctxArg(d, t));
-        goTo(d, t, 'schedule');
-      },
-    },
+    'wake_up_poll(fd_wqh)': wakeUpPollStep('schedule'),
     schedule: {
       doc: 'schedule(): sleep (TASK_KILLABLE) until a reader acknowledges an event (wake_up_locked) or userfaultfd_release() wakes all',
       guard: (s, t) => thread(s, t).task === 'RUNNING',

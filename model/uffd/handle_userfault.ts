@@ -23,9 +23,8 @@ import { goTo, local, ret, setLocal } from '../engine.js';
 import type { KernelState } from '../state.js';
 import { PAGEFAULT_FLAG_WRITE } from '../state.js';
 import { mmap_read_unlock } from '../kernel/rwsem.js';
-import { set_current_state, wake_up_poll_fd_wqh } from '../kernel/sched.js';
-import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxArg, ctxOf, uwqLinked } from './ctx.js';
+import { set_current_state } from '../kernel/sched.js';
+import { ctxArg, ctxOf, spinGuarded, uwqLinked, wakeUpPollStep } from './ctx.js';
 
 
 /**
@@ -65,8 +64,7 @@ export const handle_userfault: KernelFn = {
     },
     queue: {
       doc: 'spin_lock(fault_pending_wqh.lock); __add_wait_queue(&ctx->fault_pending_wqh, &uwq.wq); set_current_state(TASK_INTERRUPTIBLE); spin_unlock',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_pending_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_pending_wqh'),
+      ...spinGuarded('fault_pending_wqh'),
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
         // After the __add_wait_queue the uwq is visible to userland through poll/read().
@@ -104,15 +102,7 @@ export const handle_userfault: KernelFn = {
         }
       },
     },
-    wake_up_poll: {
-      doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fd_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fd_wqh'),
-      run: (d, t) => {
-        wake_up_poll_fd_wqh(d, ctxArg(d, t));
-        goTo(d, t, 'schedule');
-      },
-    },
+    wake_up_poll: wakeUpPollStep('schedule'),
     schedule: {
       doc: 'schedule(): sleep until woken (returns at once if a wake already set TASK_RUNNING); then __set_current_state(TASK_RUNNING)',
       guard: (s, t) => s.threads[t]?.task === 'RUNNING',
@@ -143,8 +133,7 @@ export const handle_userfault: KernelFn = {
     },
     list_del: {
       doc: 'spin_lock(fault_pending_wqh.lock); list_del(&uwq.wq.entry); spin_unlock; userfaultfd_ctx_put()',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_pending_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_pending_wqh'),
+      ...spinGuarded('fault_pending_wqh'),
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
         c.fault_pending_wqh = c.fault_pending_wqh.filter(u => u.tid !== t);

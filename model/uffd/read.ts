@@ -20,7 +20,7 @@ import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
 import type { KernelState, Tid, UffdMsg } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxArg, ctxOf, userfaultfd_is_initialized } from './ctx.js';
+import { ctxArg, ctxOf, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
 import { userfaultfd_event_complete } from './event.js';
 
 
@@ -88,8 +88,7 @@ export const userfaultfd_ctx_read: KernelFn = {
     },
     'add_wait_queue(fault_wqh)': {
       doc: 'add_wait_queue(&ctx->fault_wqh, &uwq->wq); write_seqcount_end(refile_seq); *msg = uwq->msg; spin_unlock(fault_pending_wqh.lock); leave the loop',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fault_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fault_wqh'),
+      ...spinGuarded('fault_wqh'),
       run: (d, t) => {
         const ctx = ctxArg(d, t);
         const c = ctxOf(d, ctx);
@@ -104,8 +103,7 @@ export const userfaultfd_ctx_read: KernelFn = {
     },
     find_userfault_evt: {
       doc: 'spin_lock(event_wqh.lock); uwq = find_userfault_evt() (the tail); if found: *msg = uwq->msg; userfaultfd_event_complete() (ack, wake_up_locked(event_wqh), dequeue); unlock; leave the loop. Else unlock; no_wait -> -EAGAIN; else spin_unlock_irq(fd_wqh.lock) and sleep',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'event_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
+      ...spinGuarded('event_wqh'),
       run: (d, t) => {
         const ctx = ctxArg(d, t);
         const ewq = last(ctxOf(d, ctx).event_wqh);

@@ -15,7 +15,7 @@ import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { wake_up_poll_fd_wqh } from '../kernel/sched.js';
 import { spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { setUffd } from '../mm/vma.js';
-import { ctxArg, ctxOf } from './ctx.js';
+import { ctxArg, ctxOf, spinGuarded } from './ctx.js';
 import { wake_up_all_event_wqh } from './event.js';
 import { wakeQueue } from './wake.js';
 
@@ -55,8 +55,7 @@ export const userfaultfd_release: KernelFn = {
     },
     'wake_up_all(event_wqh)': {
       doc: 'wake_up_all(&ctx->event_wqh): try_to_wake_up() every event producer; each sees released and unlinks its ewq',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'event_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
+      ...spinGuarded('event_wqh'),
       run: (d, t) => {
         wake_up_all_event_wqh(d, ctxArg(d, t));
         goTo(d, t, 'wake_up_poll(fd_wqh)');
@@ -64,8 +63,7 @@ export const userfaultfd_release: KernelFn = {
     },
     'wake_up_poll(fd_wqh)': {
       doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLHUP); userfaultfd_ctx_put(ctx)',
-      guard: (s, t) => spinFree(s, ctxArg(s, t), 'fd_wqh'),
-      waitsFor: (s, t) => spinWaitsFor(s, ctxArg(s, t), 'fd_wqh'),
+      ...spinGuarded('fd_wqh'),
       run: (d, t) => {
         wake_up_poll_fd_wqh(d, ctxArg(d, t));
         ctxOf(d, ctxArg(d, t)).refcount -= 1;
