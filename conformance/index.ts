@@ -128,7 +128,7 @@ function opLine(sc: Scenario, op: Op, bases: readonly number[]): string {
     case 'read_msgs': return `op read_msgs ${op.uffd} ${op.max}`;
     case 'resolve': case 'serve':
       throw new ConformanceError(`operation ${op.op} is a monitor policy the runner does not implement; use read_msgs and copy/zeropage with explicit pages`);
-    case 'munmap': throw new ConformanceError('operation munmap is not implemented by the runner yet');
+    case 'munmap': case 'mremap': case 'madvise': throw new ConformanceError(`operation ${op.op} is not implemented by the runner yet`);
   }
 }
 

@@ -45,7 +45,7 @@ function newThread(name: string, role: Thread['role'], ops: readonly Op[]): Thre
 
 function newCtx(name: string, nonblock: boolean): UffdCtx {
   return {
-    name, features: [], nonblock, released: false, mmap_changing: 0, refile_seq: 0,
+    name, features: [], nonblock, released: false, mmap_changing: 0, map_changing_lock: newRwSem(), refile_seq: 0,
     fault_pending_wqh: [], fault_wqh: [], refile_in_transit: null, event_wqh: [], fd_wqh: [],
     locks: { fd_wqh: null, fault_pending_wqh: null, fault_wqh: null, event_wqh: null },
     refcount: 1, file_refs: 1, fd_open: true,
@@ -79,9 +79,9 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
 
   function init(): KernelState {
     const bases = areaBases(sc);
-    const vmas: Vma[] = sc.areas.map((a, i) => ({
+    const vmas: Vma[] = sc.areas.flatMap((a, i) => (a.mapped ? [{
       start: bases[i]!, end: bases[i]! + a.pages, area: i, pgoff: 0, kind: a.kind, shared: a.shared, uffd: null, uffd_flags: [],
-    }));
+    }] : []));
     let s: KernelState = {
       mm: {
         vmas,
@@ -93,6 +93,11 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
       threads: [...sc.threads.map(t => newThread(t.name, t.role, t.ops)), newThread('setup', 'worker', setup)],
       expect: new Array<null>(totalPages(sc)).fill(null),
       unmaps: [],
+      events: [],
+      next_event: 0,
+      fills_in_event: [],
+      view: sc.uffds.map(() => []),
+      removing: [],
     };
     // Run the setup thread alone, to completion.
     s = produce(s, d => { runThread(kernel, d, setupTid, false); });

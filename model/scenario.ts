@@ -15,6 +15,8 @@ export interface Area {
   /** anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: MAP_SHARED|MAP_ANONYMOUS (or a memfd). */
   kind: 'anon' | 'shmem';
   shared: boolean;
+  /** false: address space kept free at start (no VMA), e.g. for an mremap() target. */
+  mapped: boolean;
 }
 
 export interface RangeRef { area: string; first: number; pages: number }
@@ -32,6 +34,11 @@ export interface UffdSpec {
 
 export type OnEexist = 'nothing' | 'wake';
 
+/** What a monitor does when its fill gets EAGAIN (an event is pending): give up on the message, or read one more message (the event) and fill again. */
+export type OnEagain = 'drop' | 'retry';
+
+export type MremapFlag = 'MREMAP_MAYMOVE' | 'MREMAP_FIXED' | 'MREMAP_DONTUNMAP';
+
 export type Op =
   | { op: 'read'; area: string; page: number }
   | { op: 'write'; area: string; page: number; value: number }
@@ -44,12 +51,21 @@ export type Op =
   | { op: 'close'; uffd: string }
   /** munmap(2) of pages [first, first+pages) of one area (mm/mmap.c __vm_munmap()). */
   | { op: 'munmap'; area: string; first: number; pages: number }
+  /**
+   * mremap(2) of pages [first, first+pages) of one area to `new_pages` pages
+   * (mm/mremap.c). `to`: where the moved mapping goes — the MREMAP_FIXED
+   * address, the MREMAP_DONTUNMAP hint, or (plain MREMAP_MAYMOVE growth that
+   * cannot be done in place) the place the kernel's get_unmapped_area() picks.
+   */
+  | { op: 'mremap'; area: string; first: number; pages: number; new_pages: number; flags: MremapFlag[]; to: { area: string; first: number } | null }
+  /** madvise(2) MADV_DONTNEED or MADV_REMOVE over pages [first, first+pages) of one area (mm/madvise.c). */
+  | { op: 'madvise'; area: string; first: number; pages: number; advice: 'MADV_DONTNEED' | 'MADV_REMOVE' }
   /** read(2) on the uffd with room for `max` messages; messages go to the thread's inbox. */
   | { op: 'read_msgs'; uffd: string; max: number }
   /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE; an event message (UNMAP) is consumed and recorded, nothing filled. */
-  | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
+  | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain }
   /** A monitor loop: `count` times (null: forever) read one message and resolve it (an event message is consumed and recorded). */
-  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; count: number | null };
+  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain; count: number | null };
 
 export interface ThreadSpec {
   name: string;
@@ -93,7 +109,7 @@ export const UFFD_FEATURES: { readonly [name: string]: number } = {
 };
 
 /** Features whose behaviour this model implements; requesting others is a scenario error, not a silent no-op. */
-const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS', 'UFFD_FEATURE_EVENT_UNMAP']);
+const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS', 'UFFD_FEATURE_EVENT_UNMAP', 'UFFD_FEATURE_EVENT_REMOVE', 'UFFD_FEATURE_EVENT_REMAP']);
 
 // ---------------------------------------------------------------------------
 // Validation
@@ -185,8 +201,8 @@ function modes(list: unknown[], p: Path): RegisterMode[] {
 }
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
-  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'max', 'how', 'count']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap'] as const);
+  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice']);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
@@ -194,8 +210,9 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
     zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
     close: ['uffd'], read_msgs: ['uffd', 'max'], munmap: ['area', 'first', 'pages'],
-    resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST'],
-    serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'count'],
+    mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'],
+    resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN'],
+    serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'count'],
   };
   obj(v, p, ['op', ...(allowed[kind] ?? [])]);
   const area = (): Area => {
@@ -215,6 +232,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     const pages = int(base, 'pages', p, 1, a.pages - first, firstKey === 'page' ? 1 : a.pages - first);
     return { first, pages };
   };
+  const onEagain = (): OnEagain => oneOf(base, 'onEAGAIN', p, ['drop', 'retry'] as const, 'drop');
   const fill = () => ({
     dontwake: bool(base, 'dontwake', p, false),
     onEEXIST: oneOf(base, 'onEEXIST', p, ['nothing', 'wake'] as const, 'nothing'),
@@ -231,11 +249,30 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     case 'close': return { op: 'close', uffd: uffd() };
     // The range lies inside one area by construction (first and pages are checked against it).
     case 'munmap': { const a = area(); return { op: 'munmap', area: a.name, ...range(a, 'first') }; }
+    case 'mremap': {
+      const a = area();
+      const r = range(a, 'first');
+      const flags = arr(base, 'flags', p, []).map((f, i) => {
+        if (f !== 'MREMAP_MAYMOVE' && f !== 'MREMAP_FIXED' && f !== 'MREMAP_DONTUNMAP') p.key('flags').idx(i).fail('"MREMAP_MAYMOVE", "MREMAP_FIXED" or "MREMAP_DONTUNMAP"', f);
+        return f as MremapFlag;
+      });
+      let to: { area: string; first: number } | null = null;
+      if (base['to'] !== undefined && base['to'] !== null) {
+        const tp = p.key('to');
+        const tobj = obj(base['to'], tp, ['area', 'first']);
+        const tn = str(tobj, 'area', tp);
+        const ta = s.areas.find(x => x.name === tn);
+        if (ta === undefined) tp.key('area').fail(`the name of an area (${s.areas.map(x => x.name).join(', ')})`, tn);
+        to = { area: tn, first: int(tobj, 'first', tp, 0, (ta as Area).pages - 1, 0) };
+      }
+      return { op: 'mremap', area: a.name, ...r, new_pages: int(base, 'new_pages', p, 1, MAX_PAGES, r.pages), flags: [...new Set(flags)].sort(), to };
+    }
+    case 'madvise': { const a = area(); return { op: 'madvise', area: a.name, ...range(a, 'first'), advice: oneOf(base, 'advice', p, ['MADV_DONTNEED', 'MADV_REMOVE'] as const, 'MADV_DONTNEED') }; }
     case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
-    case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() };
+    case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };
     case 'serve': {
       if (role !== 'monitor') p.key('op').fail('an operation for a worker ("serve" is a monitor loop; set role to "monitor")', kind);
-      return { op: 'serve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), count: nullableInt(base, 'count', p, 1, 16) };
+      return { op: 'serve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain(), count: nullableInt(base, 'count', p, 1, 16) };
     }
   }
 }
@@ -250,13 +287,13 @@ export function parseScenario(input: unknown): Scenario {
   if (areasIn.length === 0) p.key('areas').fail('at least one area', areasIn);
   const areas: Area[] = areasIn.map((a, i) => {
     const ap = p.key('areas').idx(i);
-    const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared']);
+    const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared', 'mapped']);
     if (ao['kind'] === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', ao['kind']);
     const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem'] as const);
     const shared = bool(ao, 'shared', ap, kind === 'shmem');
     if (kind === 'shmem' && !shared) ap.key('shared').fail('true (private shmem mappings are not modelled yet)', shared);
     if (kind === 'anon' && shared) ap.key('shared').fail('false (MAP_SHARED|MAP_ANONYMOUS is shmem: use kind "shmem")', shared);
-    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared };
+    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared, mapped: bool(ao, 'mapped', ap, true) };
   });
   const dupArea = areas.find((a, i) => areas.findIndex(b => b.name === a.name) !== i);
   if (dupArea) p.key('areas').fail('distinct area names', dupArea.name);

@@ -68,8 +68,42 @@ export interface UnmapMsg {
   flags: 0;
 }
 
+/** UFFD_EVENT_REMOVE (madvise MADV_DONTNEED/MADV_REMOVE): msg.arg.remove.start/end in pages. */
+export interface RemoveMsg {
+  event: 'UFFD_EVENT_REMOVE';
+  start: number;
+  end: number;
+  address: 0;
+  flags: 0;
+}
+
+/** UFFD_EVENT_REMAP (mremap moved a range): msg.arg.remap.from/to/len in pages. */
+export interface RemapMsg {
+  event: 'UFFD_EVENT_REMAP';
+  from: number;
+  to: number;
+  len: number;
+  address: 0;
+  flags: 0;
+}
+
+/**
+ * UFFD_EVENT_FORK: msg.arg.fork.ufd. In the queue (before the read installs
+ * the fd) `ctx` is the new ctx (msg.arg.reserved.reserved1); the reader's
+ * copy names the new ctx as well (the model's stand-in for the fd number).
+ */
+export interface ForkMsg {
+  event: 'UFFD_EVENT_FORK';
+  ctx: number;
+  address: 0;
+  flags: 0;
+}
+
+/** A non-cooperative event message. */
+export type EventMsg = UnmapMsg | RemoveMsg | RemapMsg | ForkMsg;
+
 /** A uffd message as the monitor receives it: discriminated by `event`. */
-export type UffdMsg = PagefaultMsg | UnmapMsg;
+export type UffdMsg = PagefaultMsg | EventMsg;
 
 export interface UserState {
   pc: number;           // next operation
@@ -134,7 +168,9 @@ export interface Uwq {
  */
 export interface Ewq {
   tid: Tid;
-  msg: UnmapMsg;
+  msg: EventMsg;
+  /** Ghost: which prep raised it (EventRecord.id), so a reader can close the record. */
+  id: number;
 }
 
 /** Spinlocks of the ctx's four wait queues; value is the holder. */
@@ -153,8 +189,10 @@ export interface UffdCtx {
   /** ctx->flags & O_NONBLOCK */
   nonblock: boolean;
   released: boolean;
-  /** atomic_t ctx->mmap_changing: raised by userfaultfd_unmap_prep(), lowered by the producer after the event (v5.16+ a counter). */
+  /** atomic_t ctx->mmap_changing: raised by an event's prep, lowered by the producer after the event (v5.16+ a counter). */
   mmap_changing: number;
+  /** ctx->map_changing_lock (v6.9+): written around each mmap_changing increment, read by a fill from its check to its end. */
+  map_changing_lock: RwSem;
   refile_seq: number;
   /** Head first: __add_wait_queue inserts at index 0; find_userfault_in takes the last. */
   fault_pending_wqh: Uwq[];
@@ -198,9 +236,53 @@ export interface KernelState {
    * one of this munmap's UNMAP events. Empty in scenarios without munmap.
    */
   unmaps: UnmapRecord[];
+  /** Ghost: every non-cooperative event prepped (mmap_changing raised) and not yet completed or cancelled. */
+  events: EventRecord[];
+  /** Ghost: the next EventRecord id. */
+  next_event: number;
+  /**
+   * Ghost: fills that installed a page while an event of their ctx was in
+   * flight — what was in flight at the install and at the fill's last
+   * mmap_changing check (property no-fill-during-event). Empty otherwise.
+   */
+  fills_in_event: FillInEvent[];
+  /**
+   * Ghost monitor view, per ctx: the pages (sorted) the monitor knows to be
+   * present — set by a successful fill (and at REGISTER for pages already
+   * present), cleared by a REMOVE/UNMAP read, moved by a REMAP read, cloned
+   * into the child's ctx by a FORK read (property monitor-view-consistent).
+   */
+  view: number[][];
+  /**
+   * Ghost: REMOVE ranges the monitor has read whose madvise() has not yet
+   * zapped them. A fill landing there in that window is not added to the
+   * view: the kernel lets it in (mmap_changing is already lowered) and the
+   * zap discards it, as the monitor was told.
+   */
+  removing: { ctx: number; start: number; end: number; tid: Tid }[];
 }
 
-/** Ghost record of one munmap() (property unmap-event-exactly-once). */
+export type EventKind = 'UNMAP' | 'REMOVE' | 'REMAP' | 'FORK';
+
+/** Ghost record of one event from its prep (mmap_changing++) to its completion or cancellation (mmap_changing--). */
+export interface EventRecord {
+  id: number;
+  kind: EventKind;
+  ctx: number;
+  tid: Tid;
+}
+
+export interface FillInEvent {
+  tid: Tid;
+  ctx: number;
+  page: number;
+  /** Events of the ctx in flight at the install: id and kind. */
+  at_install: { id: number; kind: EventKind }[];
+  /** Ids of events of the ctx in flight when the fill last checked mmap_changing. */
+  at_check: number[];
+}
+
+/** Ghost record of one do_vmi_munmap() — munmap(), or mremap()'s unmap of its target or source (property unmap-event-exactly-once). */
 export interface UnmapRecord {
   tid: Tid;
   start: number;
@@ -209,7 +291,9 @@ export interface UnmapRecord {
   expect: number[];
   /** Every UNMAP message of this munmap a reader dequeued: its ctx and range, in order. */
   got: { ctx: number; start: number; end: number }[];
-  /** munmap() has returned. */
+  /** Ghost event ids (EventRecord.id) of the UNMAP entries prepped for this range. */
+  ids: number[];
+  /** userfaultfd_unmap_complete() has delivered this range's list. */
   done: boolean;
 }
 

@@ -14,7 +14,7 @@
 import type { KernelFn } from './engine.js';
 import { call, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op } from './scenario.js';
-import type { Json, KernelState, Outcome, Tid, UffdMsg } from './state.js';
+import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
@@ -46,6 +46,18 @@ export function pageName(sc: Scenario, page: number): string {
 
 interface Syscall { fn: string; locals: { [k: string]: Json }; what: string; page: number | null }
 
+/** resolve/serve phase after a fill got EAGAIN (onEAGAIN "retry"): read one more message (the pending event), then fill again. */
+const RETRY_READ = 9;
+
+/** Where an event message is recorded in an outcome: page and value (UNMAP/REMOVE: start and end; REMAP: from and to; FORK: the new ctx). */
+function eventOutcome(m: EventMsg): { page: number | null; value: number } {
+  switch (m.event) {
+    case 'UFFD_EVENT_UNMAP': case 'UFFD_EVENT_REMOVE': return { page: m.start, value: m.end };
+    case 'UFFD_EVENT_REMAP': return { page: m.from, value: m.to };
+    case 'UFFD_EVENT_FORK': return { page: null, value: m.ctx };
+  }
+}
+
 export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]): KernelFn {
   const bases = areaBases(sc);
   const base = (area: string): number => bases[sc.areas.findIndex(a => a.name === area)]!;
@@ -57,6 +69,9 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
 
   function outcome(d: KernelState, t: Tid, o: Omit<Outcome, 'op'>): void {
     const u = thread(d, t).user;
+    // A polling loop (serve on an O_NONBLOCK fd, EAGAIN retries) repeats the same failed call:
+    // record each distinct EAGAIN once per operation, so the loop revisits states instead of growing them.
+    if (o.ret === 'EAGAIN' && u.outcomes.some(x => x.op === u.pc && x.what === o.what && x.ret === 'EAGAIN' && x.page === o.page && x.value === o.value)) return;
     u.outcomes.push({ op: u.pc, ...o });
   }
 
@@ -86,14 +101,14 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
       case 'resolve': case 'serve': {
         const ctx = uffdIndex(op.uffd);
         const fillPhase = op.op === 'resolve' ? 0 : 1;
-        if (u.sub < fillPhase) return read(ctx, 1);
+        if (u.sub < fillPhase || u.sub === RETRY_READ) return read(ctx, 1);
         const msg = u.inbox[0];
         if (msg === undefined) return null;
         if (msg.event !== 'UFFD_EVENT_PAGEFAULT') throw new Error('[model bug] an event message reached the fill phase (eventToSkip)');
         if (u.sub > fillPhase) return wake(ctx, msg.address, 1);
         return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
       }
-      case 'read': case 'write': case 'close': case 'munmap':
+      case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise':
         throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
     }
   }
@@ -112,7 +127,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
   }
 
   /** resolve/serve at its fill phase with an event message (UNMAP) first in the inbox: the message to consume without a fill. */
-  function eventToSkip(s: KernelState, t: Tid, op: Op): Exclude<UffdMsg, { event: 'UFFD_EVENT_PAGEFAULT' }> | null {
+  function eventToSkip(s: KernelState, t: Tid, op: Op): EventMsg | null {
     if (op.op !== 'resolve' && op.op !== 'serve') return null;
     const u = thread(s, t).user;
     const msg = u.inbox[0];
@@ -130,7 +145,9 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         return;
       case 'resolve': case 'serve': {
         const fillPhase = op.op === 'resolve' ? 0 : 1;
+        if (u.sub === RETRY_READ) { u.sub = fillPhase; return; }
         if (u.sub < fillPhase) { if (r !== 'EAGAIN' && r !== 'EINVAL') u.sub += 1; return; }
+        if (u.sub === fillPhase && r === 'EAGAIN' && op.onEAGAIN === 'retry') { u.sub = RETRY_READ; return; }
         if (u.sub === fillPhase && r === 'EEXIST' && op.onEEXIST === 'wake') { u.sub += 1; return; }
         u.inbox.shift();
         if (op.op === 'resolve') { done(); return; }
@@ -173,7 +190,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const op = opOf(s, t);
           if (op === undefined) return true;
           if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
-          if (op.op === 'munmap') return true; // entering the syscall: its first kernel step (mmap_write_lock) is the shared one
+          if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
           return !hasClose;
         },
         run: (d, t, k) => {
@@ -206,7 +223,21 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           }
           if (op.op === 'munmap') {
             const start = base(op.area) + op.first;
-            call(d, t, k, '__vm_munmap', { start, end: start + op.pages, todo: [], uf: [] }, 'after_munmap');
+            call(d, t, k, '__vm_munmap', { start, end: start + op.pages, done: false }, 'after_mm_syscall');
+            return;
+          }
+          if (op.op === 'madvise') {
+            const start = base(op.area) + op.first;
+            call(d, t, k, 'do_madvise', { start, end: start + op.pages, advice: op.advice, cur: start, r_start: start, r_end: start, ctx: null, id: -1, f_area: -1, f_first: 0, error: 0 }, 'after_mm_syscall');
+            return;
+          }
+          if (op.op === 'mremap') {
+            const addr = base(op.area) + op.first;
+            call(d, t, k, 'mremap', {
+              addr, old_len: op.pages, new_len: op.new_pages, flags: op.flags,
+              new_addr: op.to === null ? null : base(op.to.area) + op.to.first,
+              res: null, uf: null, uf_unmap_early: [], uf_unmap: [], mmap_locked: false, notify: [],
+            }, 'after_mm_syscall');
             return;
           }
           const ctx = uffdIndex(op.uffd);
@@ -237,10 +268,11 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const f = last(thread(d, t).frames)!;
           const ev = eventToSkip(d, t, op);
           if (ev !== null) {
-            // An event message: nothing to fill; record it (page = start, value = end) and consume it.
-            f.rv = { ret: 'skipped', out: ev.end };
+            // An event message: nothing to fill; record it (eventOutcome()) and consume it.
+            const o = eventOutcome(ev);
+            f.rv = { ret: 'skipped', out: o.value };
             f.locals['what'] = ev.event;
-            f.locals['page'] = ev.start;
+            f.locals['page'] = o.page;
             goTo(d, t, 'after_syscall');
             return;
           }
@@ -276,13 +308,14 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           fdput(d, t, uffdIndex((op as { uffd: string }).uffd), k);
         },
       },
-      after_munmap: {
-        doc: 'munmap() returned: record the result',
+      after_mm_syscall: {
+        doc: 'munmap()/mremap()/madvise() returned: record the result (mremap: the new address as a page, or an errno)',
         local: true,
         run: (d, t) => {
-          const op = opOf(d, t) as { area: string; first: number };
+          const op = opOf(d, t) as { op: string; area: string; first: number };
           const f = last(thread(d, t).frames)!;
-          outcome(d, t, { what: 'munmap', ret: String(f.rv), page: base(op.area) + op.first, value: null, out: null, expected: null });
+          const r = f.rv;
+          outcome(d, t, { what: op.op, ret: typeof r === 'number' ? (op.op === 'mremap' ? '0' : String(r)) : String(r), page: base(op.area) + op.first, value: op.op === 'mremap' && typeof r === 'number' ? r : null, out: null, expected: null });
           f.rv = null;
           thread(d, t).user.pc += 1;
           goTo(d, t, 'next');

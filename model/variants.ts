@@ -10,7 +10,10 @@ import type { Kernel, KernelFn, Step } from './engine.js';
 import { goTo, local, ret, setLocal } from './engine.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
+import { mapChangingLockSteps } from './mm/mfill.js';
+import { checkPrepVmaStep } from './mm/mremap.js';
 import { unmapPrepStep } from './mm/munmap.js';
+import { closeEvent } from './uffd/event.js';
 import { setUffd } from './mm/vma.js';
 
 export interface Patch {
@@ -33,6 +36,11 @@ export interface Variant {
   readonly patches: readonly Patch[];
   /** A built-in scenario where the variant's bug shows, and the property it violates. */
   readonly demonstrates?: { readonly scenario: string; readonly property: string };
+  /**
+   * For a variant that is not a bug but another kernel version's rule: the
+   * versions it follows. Such a variant changes results (errnos), not verdicts.
+   */
+  readonly olderKernel?: string;
 }
 
 export class VariantError extends Error {
@@ -180,10 +188,45 @@ export const builtinVariants: readonly Variant[] = [
     description: 'userfaultfd_unmap_prep() queues an entry per VMA without has_unmap_ctx(): a ctx with several VMAs in the range gets several UNMAP events',
     cites: 'hypothetical: drops has_unmap_ctx() (fs/userfaultfd.c, since the UNMAP event was added in dcfa9256a1ab, v4.11)',
     patches: [{
-      fn: '__vm_munmap',
+      fn: 'do_vmi_munmap',
       replace: { userfaultfd_unmap_prep: unmapPrepStep(false) },
     }],
     demonstrates: { scenario: 'unmap-two-vmas-one-uffd', property: 'unmap-event-exactly-once' },
+  },
+  {
+    name: 'mmap-changing-bool',
+    description: 'mmap_changing is a bool: the end of any event writes false, even while another event of the ctx is still unread',
+    cites: 'reverts a759a909d42d "userfaultfd: change mmap_changing to atomic" (v5.15): WRITE_ONCE(ctx->mmap_changing, false) in userfaultfd_event_wait_completion()',
+    patches: [{
+      fn: 'userfaultfd_event_wait_completion',
+      replace: {
+        'atomic_dec(mmap_changing)': {
+          doc: '(patched) out: WRITE_ONCE(ctx->mmap_changing, false); userfaultfd_ctx_put(ctx)',
+          run: (d, t) => {
+            const c = d.uffd[local<number>(d, t, 'ctx')]!;
+            c.mmap_changing = 0; // preps still write true (+1 here: the same for every != 0 test)
+            closeEvent(d, local<number>(d, t, 'id'));
+            c.refcount -= 1;
+            ret(d, t, null);
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'remove-vs-copy', property: 'mmap-changing-balanced' },
+  },
+  {
+    name: 'no-recheck-under-lock',
+    description: 'mfill_atomic() does not re-check mmap_changing under the lock: only the lockless check at ioctl entry remains',
+    cites: 'reverts the mfill_atomic() half of df2cc96e7701 "userfaultfd: prevent non-cooperative events vs mcopy_atomic races" (v4.18)',
+    patches: [{ fn: 'mfill_atomic', replace: mapChangingLockSteps(false) }],
+    demonstrates: { scenario: 'copy-vs-dontunmap', property: 'no-fill-during-event' },
+  },
+  {
+    name: 'dontunmap-anon-only',
+    description: 'MREMAP_DONTUNMAP is refused (-EINVAL) unless the VMA is private anonymous, as when it was introduced (seed 003); later kernels accept any mapping',
+    cites: 'e346b3813067 "mm/mremap: add MREMAP_DONTUNMAP to mremap()" (v5.7), vma_to_resize(); relaxed by a4609387859f (v5.13)',
+    patches: [{ fn: 'mremap', replace: { check_prep_vma: checkPrepVmaStep(true) } }],
+    olderKernel: 'v5.7 to v5.12',
   },
 ];
 

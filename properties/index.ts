@@ -27,21 +27,59 @@ export function asleepInEventWait(th: Thread): boolean {
 }
 
 /**
- * The unmap entries of ctx `i` prepped and not yet completed, counted from the
- * threads' frames: the entries still on a __vm_munmap() frame's `uf` list
- * plus every userfaultfd_event_wait_completion() frame on ctx i (the entry
- * userfaultfd_unmap_complete() is delivering; the frame ends in the step that
- * does atomic_dec(&ctx->mmap_changing)).
+ * Why a fill installed a page that it should not have, or null (property
+ * no-fill-during-event): at the install an event of the fill's ctx was in
+ * flight, and it is not a REMOVE prepped after the fill's last mmap_changing
+ * check (REMOVE is raised under mmap_lock for read, so a fill that checked
+ * before may still install: the zap after the ACK removes that page).
  */
-export function pendingUnmapEntries(s: KernelState, i: number): number {
-  let n = 0;
-  for (const th of s.threads) {
-    for (const f of th.frames) {
-      if (f.fn === '__vm_munmap') n += ((f.locals['uf'] ?? []) as { ctx: number }[]).filter(u => u.ctx === i).length;
-      if (f.fn === 'userfaultfd_event_wait_completion' && f.locals['ctx'] === i) n += 1;
+function fillDuringEvent(s: KernelState): string | null {
+  for (const f of s.fills_in_event) {
+    const bad = f.at_install.find(e => e.kind !== 'REMOVE' || f.at_check.includes(e.id));
+    if (bad === undefined) continue;
+    const who = s.threads[f.tid]?.name ?? String(f.tid);
+    const c = s.uffd[f.ctx]?.name ?? String(f.ctx);
+    const when = bad.kind === 'REMOVE' ? 'prepped before the fill checked mmap_changing' : 'prepped and not yet completed';
+    return `${who}'s fill installed page ${f.page} through ${c} while a ${bad.kind} event of ${c} was in flight (${when}): the fill should have failed with EAGAIN`;
+  }
+  return null;
+}
+
+/** Event kinds the scenario's operations can raise, and the feature each needs. */
+const EVENT_FEATURE: { readonly [op: string]: string } = {
+  munmap: 'UFFD_FEATURE_EVENT_UNMAP',
+  madvise: 'UFFD_FEATURE_EVENT_REMOVE',
+  mremap: 'UFFD_FEATURE_EVENT_REMAP',
+  fork: 'UFFD_FEATURE_EVENT_FORK',
+};
+
+/**
+ * Why the monitor view of some ctx disagrees with the page tables, or null
+ * (property monitor-view-consistent). Judged only once nothing is in flight:
+ * no event prepped and unread, no thread inside a kernel call (only idle or
+ * finished threads). Ctxs that lack an event feature some operation of the
+ * scenario needs are skipped: their monitor cannot know. Only private
+ * anonymous VMAs are compared: for shmem the page cache outlives the ptes
+ * (a fault maps a cached page without asking the monitor).
+ */
+function viewInconsistent(s: KernelState): string | null {
+  if (s.events.length > 0) return null;
+  if (s.threads.some(th => th.frames.length > 1 && !idleInRead(th))) return null;
+  const needed = [...new Set(s.threads.flatMap(th => th.does).map(d => EVENT_FEATURE[d]).filter((f): f is string => f !== undefined))];
+  for (let i = 0; i < s.uffd.length; i++) {
+    const c = s.uffd[i]!;
+    if (c.released || !needed.every(f => c.features.includes(f))) continue;
+    const view = s.view[i] ?? [];
+    for (const v of s.mm.vmas.filter(x => x.uffd === i && x.kind === 'anon')) {
+      for (let p = v.start; p < v.end; p++) {
+        const present = (s.mm.pte[p] ?? null) !== null;
+        if (present !== view.includes(p)) {
+          return `${c.name}'s monitor thinks page ${p} is ${present ? 'missing' : 'present'}, but it is ${present ? 'present' : 'missing'} (every event has been read)`;
+        }
+      }
     }
   }
-  return n;
+  return null;
 }
 
 /** Why the ghost munmap records show a wrong UNMAP delivery, or null (property unmap-event-exactly-once). */
@@ -162,16 +200,30 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     {
       kind: 'always',
       name: 'mmap-changing-balanced',
-      description: 'each ctx\'s mmap_changing equals its unmap entries prepped and not yet completed (counted from the munmap threads\' frames)',
-      cites: 'fs/userfaultfd.c: userfaultfd_unmap_prep() (atomic_inc), userfaultfd_event_wait_completion() (atomic_dec)',
+      description: 'each ctx\'s mmap_changing equals the events prepped and not yet completed or cancelled (ghost records opened at each prep, closed where the kernel lowers the counter for that event)',
+      cites: 'fs/userfaultfd.c: userfaultfd_unmap_prep(), userfaultfd_remove(), mremap_userfaultfd_prep(), dup_userfaultfd() (atomic_inc); userfaultfd_event_wait_completion(), dup_userfaultfd_fail() (atomic_dec)',
       violation: s => {
         for (let i = 0; i < s.uffd.length; i++) {
           const c = s.uffd[i]!;
-          const n = pendingUnmapEntries(s, i);
-          if (c.mmap_changing !== n) return `${c.name}.mmap_changing is ${c.mmap_changing}, but ${n} unmap entr${n === 1 ? 'y is' : 'ies are'} pending`;
+          const n = s.events.filter(e => e.ctx === i).length;
+          if (c.mmap_changing !== n) return `${c.name}.mmap_changing is ${c.mmap_changing}, but ${n} event${n === 1 ? ' is' : 's are'} in flight`;
         }
         return null;
       },
+    },
+    {
+      kind: 'always',
+      name: 'no-fill-during-event',
+      description: 'no COPY/ZEROPAGE installs a page in a ctx while an event of that ctx is between its prep and its completion, except a REMOVE prepped after the fill\'s mmap_changing check (REMOVE runs under mmap_lock for read)',
+      cites: 'fs/userfaultfd.c: userfaultfd_copy() (entry check); mm/userfaultfd.c: mfill_atomic() (check under map_changing_lock); df2cc96e7701, a759a909d42d',
+      violation: fillDuringEvent,
+    },
+    {
+      kind: 'always',
+      name: 'monitor-view-consistent',
+      description: 'once every event has been read and no syscall is in progress, each ctx\'s monitor view (successful fills, REMOVE/UNMAP/REMAP/FORK reads) matches which of its registered anonymous pages are present',
+      cites: 'known-bugs G1; fs/userfaultfd.c: userfaultfd_event_wait_completion(), userfaultfd_ctx_read()',
+      violation: viewInconsistent,
     },
     {
       kind: 'always',

@@ -6,12 +6,16 @@
 import type { Scenario } from '../model/scenario.js';
 import { parseScenario } from '../model/scenario.js';
 
-const anon = (pages: number) => [{ name: 'A', pages, kind: 'anon', shared: false }];
+const anon = (pages: number) => [{ name: 'A', pages, kind: 'anon', shared: false, mapped: true }];
 const uffdU = (pages: number) => [{ name: 'U', features: [], register: [{ area: 'A', first: 0, pages, modes: ['MISSING'] }] }];
 /** A uffd with UFFD_FEATURE_EVENT_UNMAP registered (MISSING) on the given page ranges of A. */
 const unmapUffd = (name: string, ranges: [number, number][], features: string[] = ['UFFD_FEATURE_EVENT_UNMAP']) =>
   ({ name, features, register: ranges.map(([first, pages]) => ({ area: 'A', first, pages, modes: ['MISSING'] })) });
 const server = (name: string, uffd: string) => ({ name, role: 'monitor', ops: [{ op: 'serve', uffd, how: 'copy' }] });
+/** A uffd registered (MISSING) on area `area` pages [first, first+pages) with the given event features. */
+const eventUffd = (name: string, features: string[], ranges: [string, number, number][], nonblock = false) =>
+  ({ name, features, nonblock, register: ranges.map(([area, first, pages]) => ({ area, first, pages, modes: ['MISSING'] })) });
+const unmapped = (name: string, pages: number) => ({ name, pages, kind: 'anon', mapped: false });
 
 const raw: unknown[] = [
   {
@@ -145,6 +149,79 @@ const raw: unknown[] = [
       { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }, { op: 'serve', uffd: 'U', how: 'copy' }] },
     ],
     expect: 'ok',
+  },
+  {
+    name: 'unmap-three-vmas',
+    description: 'U (UFFD_FEATURE_EVENT_UNMAP) is registered on A[0], A[2] and A[4] of a 5-page area; w munmaps A[0..4): five VMAs, three of them U\'s, one UNMAP event; m serves U forever.',
+    areas: anon(5), uffds: [unmapUffd('U', [[0, 1], [2, 1], [4, 1]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 5 }] },
+      server('m', 'U'),
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'remove-vs-copy',
+    description: 'Known bug #2 (a759a909d42d): t1 and t2 MADV_DONTNEED A[0] and A[1] (U has UFFD_FEATURE_EVENT_REMOVE), so two REMOVE events can be in flight at once; m reads one message, UFFDIO_COPYs A[1], then reads one more. With mmap_changing a counter the COPY gets EAGAIN while either event is unread.',
+    areas: anon(2), uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_REMOVE'], [['A', 0, 2]])],
+    threads: [
+      { name: 't1', role: 'worker', ops: [{ op: 'madvise', area: 'A', first: 0, pages: 1, advice: 'MADV_DONTNEED' }] },
+      { name: 't2', role: 'worker', ops: [{ op: 'madvise', area: 'A', first: 1, pages: 1, advice: 'MADV_DONTNEED' }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U', max: 1 }, { op: 'copy', uffd: 'U', area: 'A', page: 1 }, { op: 'read_msgs', uffd: 'U', max: 1 }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'dontunmap-faults',
+    description: 'w mremaps A[0] to B[0] with MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP (U has UFFD_FEATURE_EVENT_REMAP), then reads A[0] and B[0]: the old range keeps its VMA and uffd but no page tables, so both reads fault to U as MISSING; m serves U forever.',
+    areas: [...anon(1), unmapped('B', 1)], uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_REMAP'], [['A', 0, 1]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [
+        { op: 'mremap', area: 'A', first: 0, pages: 1, new_pages: 1, flags: ['MREMAP_MAYMOVE', 'MREMAP_FIXED', 'MREMAP_DONTUNMAP'], to: { area: 'B', first: 0 } },
+        { op: 'read', area: 'A', page: 0 }, { op: 'read', area: 'B', page: 0 },
+      ] },
+      server('m', 'U'),
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'copy-vs-dontunmap',
+    description: 'w mremaps A[0] to B[0] with MREMAP_DONTUNMAP (U has UFFD_FEATURE_EVENT_REMAP) while m UFFDIO_COPYs A[0] and then reads the REMAP event: the COPY lands before the move (and moves with it) or gets EAGAIN; it never fills the old range while the REMAP event is unread.',
+    areas: [...anon(1), unmapped('B', 1)], uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_REMAP'], [['A', 0, 1]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [
+        { op: 'mremap', area: 'A', first: 0, pages: 1, new_pages: 1, flags: ['MREMAP_MAYMOVE', 'MREMAP_FIXED', 'MREMAP_DONTUNMAP'], to: { area: 'B', first: 0 } },
+      ] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }, { op: 'read_msgs', uffd: 'U', max: 1 }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'criu-like',
+    description: 'A CRIU-like lazy-pages monitor m (O_NONBLOCK; serves faults forever; on EAGAIN it reads the pending event and retries) with REMOVE, REMAP and UNMAP events: w reads A[0] (a fault), MADV_DONTNEEDs it, moves it to B[0] (MREMAP_FIXED: REMAP, then UNMAP of the source), reads B[0] (a fault at the new place), then munmaps B[0] (UNMAP).',
+    areas: [...anon(1), unmapped('B', 1)],
+    uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_UNMAP', 'UFFD_FEATURE_EVENT_REMOVE', 'UFFD_FEATURE_EVENT_REMAP'], [['A', 0, 1]], true)],
+    threads: [
+      { name: 'w', role: 'worker', ops: [
+        { op: 'read', area: 'A', page: 0 },
+        { op: 'madvise', area: 'A', first: 0, pages: 1, advice: 'MADV_DONTNEED' },
+        { op: 'mremap', area: 'A', first: 0, pages: 1, new_pages: 1, flags: ['MREMAP_MAYMOVE', 'MREMAP_FIXED'], to: { area: 'B', first: 0 } },
+        { op: 'read', area: 'B', page: 0 },
+        { op: 'munmap', area: 'B', first: 0, pages: 1 },
+      ] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'copy', onEAGAIN: 'retry' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'monitor-faults-on-own-range',
+    description: 'A deadlock the checker must explain: w munmaps A[1] (U has UFFD_FEATURE_EVENT_UNMAP) and waits for the UNMAP event to be read, while the only monitor thread m touches A[0], a page registered to its own uffd, before it reads: m sleeps in handle_userfault() waiting for a monitor (itself), w waits for m. Expected verdict: violation (no-deadlock).',
+    areas: anon(2), uffds: [unmapUffd('U', [[0, 2]])],
+    threads: [
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 1, pages: 1 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'read', area: 'A', page: 0 }, { op: 'serve', uffd: 'U', how: 'copy' }] },
+    ],
+    expect: 'violation',
   },
 ];
 

@@ -2,6 +2,7 @@
  * Each property fires on a state that breaks it: scenarios and small variants
  * written here to break one rule each.
  */
+import { mfill_atomic } from '../model/mm/mfill.js';
 import test from 'ava';
 import { checkScenario } from '../cli/api.js';
 import { goTo, local } from '../model/engine.js';
@@ -45,10 +46,10 @@ test('lock-discipline: a handle_userfault() that sleeps without dropping mmap_lo
 test('fault-sees-monitor-data: a fill that maps other data than it reports is caught', t => {
   const wrongData: Variant = {
     name: 'wrong-data', description: 'installs a zeroed page for COPY', cites: 'test',
-    patches: [{ fn: 'mfill_atomic', replace: { validate_dst_vma: {
+    patches: [{ fn: 'mfill_atomic', replace: { 'down_read(map_changing_lock)': {
       doc: 'install garbage', run: (d, t, k) => {
-        // fill as mfill_atomic_pte() does (records what it stored), then corrupt the installed page
-        k['mfill_atomic']!.steps['mfill_atomic_pte']!.run(d, t, k);
+        // take the lock and fill as mainline does (records what it stored), then corrupt the installed page
+        mfill_atomic.steps['down_read(map_changing_lock)']!.run(d, t, k);
         const page = local<number>(d, t, 'dst');
         const pte = d.mm.pte[page];
         if (pte) pte.content = 666;

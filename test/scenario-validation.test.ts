@@ -185,7 +185,7 @@ test('a short scenario file explores exactly like the built-in it spells out', a
 test('parseScenario fills the documented defaults', (t) => {
   const s = parseScenario(JSON.parse(readFileSync(fixture('good-fault-and-monitor.json'), 'utf8')));
   t.is(s.expect, 'ok');
-  t.deepEqual(s.areas, [{ name: 'A', pages: 1, kind: 'anon', shared: false }]);
+  t.deepEqual(s.areas, [{ name: 'A', pages: 1, kind: 'anon', shared: false, mapped: true }]);
   t.deepEqual(s.uffds, [{ name: 'U', nonblock: false, features: [], api: true, register: [{ area: 'A', first: 0, pages: 1, modes: ['MISSING'] }] }]);
   t.is(s.threads[0]!.role, 'worker');
   t.is(s.threads[1]!.role, 'monitor');
@@ -193,7 +193,7 @@ test('parseScenario fills the documented defaults', (t) => {
 
 test('parseScenario: shmem is shared, and feature names get their UFFD_FEATURE_ prefix', (t) => {
   const s = parseScenario(JSON.parse(readFileSync(fixture('good-shmem.json'), 'utf8')));
-  t.deepEqual(s.areas[0], { name: 'S', pages: 2, kind: 'shmem', shared: true });
+  t.deepEqual(s.areas[0], { name: 'S', pages: 2, kind: 'shmem', shared: true, mapped: true });
   t.deepEqual(s.uffds[0]!.features, ['UFFD_FEATURE_MISSING_SHMEM']);
   t.deepEqual(s.uffds[0]!.register, [{ area: 'S', first: 0, pages: 2, modes: ['MISSING'] }]);
 });

@@ -26,13 +26,17 @@ function queue(sc: Scenario, q: readonly Uwq[], s: KernelState): string {
 }
 
 function events(sc: Scenario, q: readonly Ewq[], s: KernelState): string {
-  return `[${q.map(e => `${s.threads[e.tid]?.name ?? e.tid}:UNMAP ${pageName(sc, e.msg.start)}..${e.msg.end - e.msg.start}p`).join(', ')}]`;
+  return `[${q.map(e => `${s.threads[e.tid]?.name ?? e.tid}:${message(sc, e.msg)}`).join(', ')}]`;
 }
 
 function message(sc: Scenario, m: UffdMsg): string {
-  return m.event === 'UFFD_EVENT_PAGEFAULT'
-    ? `PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`
-    : `UNMAP ${pageName(sc, m.start)}..${m.end - m.start}p`;
+  switch (m.event) {
+    case 'UFFD_EVENT_PAGEFAULT': return `PAGEFAULT ${pageName(sc, m.address)}${m.flags & 1 ? ' WRITE' : ''}`;
+    case 'UFFD_EVENT_UNMAP': return `UNMAP ${pageName(sc, m.start)}..${m.end - m.start}p`;
+    case 'UFFD_EVENT_REMOVE': return `REMOVE ${pageName(sc, m.start)}..${m.end - m.start}p`;
+    case 'UFFD_EVENT_REMAP': return `REMAP ${pageName(sc, m.from)}..${m.len}p -> ${pageName(sc, m.to)}`;
+    case 'UFFD_EVENT_FORK': return `FORK new ${m.ctx}`;
+  }
 }
 
 /** The differences between two successive states, as short kernel-flavoured phrases. */

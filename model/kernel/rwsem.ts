@@ -1,6 +1,7 @@
 /**
- * mmap_lock as a reader/writer semaphore — kernel/locking/rwsem.c,
- * include/linux/mmap_lock.h (mmap_read_lock(), mmap_write_lock(), ...).
+ * Reader/writer semaphores — kernel/locking/rwsem.c: mmap_lock
+ * (include/linux/mmap_lock.h: mmap_read_lock(), mmap_write_lock(), ...) and a
+ * ctx's map_changing_lock (fs/userfaultfd.c, v6.9+: down_read()/down_write()).
  *
  * Rules modelled:
  *  - a reader takes the lock only if no writer holds it and nobody is queued
@@ -17,7 +18,22 @@
  */
 import type { KernelState, RwSem, Tid } from '../state.js';
 import type { Step } from '../engine.js';
-import { goTo, thread } from '../engine.js';
+import { goTo, local, thread } from '../engine.js';
+
+/** Which semaphore: the mm's mmap_lock, or map_changing_lock of the ctx in the thread's `ctx` local. */
+export type RwSemName = 'mmap_lock' | 'map_changing_lock';
+
+export function rwsemOf(s: KernelState, name: RwSemName, ctx: number | null): RwSem {
+  if (name === 'mmap_lock') return s.mm.mmap_lock;
+  const c = ctx === null ? undefined : s.uffd[ctx];
+  if (c === undefined) throw new Error('[model bug] map_changing_lock without a ctx');
+  return c.map_changing_lock;
+}
+
+/** The semaphore a step of thread t means: map_changing_lock is the one of the ctx in its top frame's `ctx` local. */
+function lockFor(s: KernelState, t: Tid, name: RwSemName): RwSem {
+  return rwsemOf(s, name, name === 'mmap_lock' ? null : local<number>(s, t, 'ctx'));
+}
 
 function canRead(l: RwSem): boolean {
   return l.writer === null && l.waiters.length === 0;
@@ -30,8 +46,7 @@ function addReader(l: RwSem, t: Tid): void {
   l.readers.sort((a, b) => a - b);
 }
 
-function rwsem_wake(d: KernelState): void {
-  const l = d.mm.mmap_lock;
+function rwsem_wake(d: KernelState, l: RwSem): void {
   const first = l.waiters[0];
   if (first === undefined || l.writer !== null) return;
   if (first.write) {
@@ -49,53 +64,70 @@ function rwsem_wake(d: KernelState): void {
   }
 }
 
-/** mmap_read_unlock() — up_read(). */
-export function mmap_read_unlock(d: KernelState, t: Tid): void {
-  const l = d.mm.mmap_lock;
+/** up_read(). */
+export function up_read(d: KernelState, t: Tid, l: RwSem, name: string): void {
   const i = l.readers.indexOf(t);
-  if (i < 0) throw new Error(`[model bug] ${thread(d, t).name} releases mmap_lock for read without holding it`);
+  if (i < 0) throw new Error(`[model bug] ${thread(d, t).name} releases ${name} for read without holding it`);
   l.readers.splice(i, 1);
-  if (l.readers.length === 0) rwsem_wake(d);
+  if (l.readers.length === 0) rwsem_wake(d, l);
 }
 
-/** mmap_write_unlock() — up_write(). */
-export function mmap_write_unlock(d: KernelState, t: Tid): void {
-  const l = d.mm.mmap_lock;
-  if (l.writer !== t) throw new Error(`[model bug] ${thread(d, t).name} releases mmap_lock for write without holding it`);
+/** up_write(). */
+export function up_write(d: KernelState, t: Tid, l: RwSem, name: string): void {
+  if (l.writer !== t) throw new Error(`[model bug] ${thread(d, t).name} releases ${name} for write without holding it`);
   l.writer = null;
-  rwsem_wake(d);
+  rwsem_wake(d, l);
 }
 
-export function holdsMmapLock(s: KernelState, t: Tid): 'read' | 'write' | null {
-  const l = s.mm.mmap_lock;
+/** mmap_read_unlock() — up_read(&mm->mmap_lock). */
+export function mmap_read_unlock(d: KernelState, t: Tid): void {
+  up_read(d, t, d.mm.mmap_lock, 'mmap_lock');
+}
+
+/** mmap_write_unlock() — up_write(&mm->mmap_lock). */
+export function mmap_write_unlock(d: KernelState, t: Tid): void {
+  up_write(d, t, d.mm.mmap_lock, 'mmap_lock');
+}
+
+export function holds(l: RwSem, t: Tid): 'read' | 'write' | null {
   if (l.writer === t) return 'write';
   return l.readers.includes(t) ? 'read' : null;
 }
 
-function waitingFor(write: boolean) {
-  return (s: KernelState): string => {
-    const l = s.mm.mmap_lock;
+export function holdsMmapLock(s: KernelState, t: Tid): 'read' | 'write' | null {
+  return holds(s.mm.mmap_lock, t);
+}
+
+function waitingFor(name: RwSemName, write: boolean) {
+  return (s: KernelState, t: Tid): string => {
+    const l = lockFor(s, t, name);
     const holders = l.writer !== null ? [`${thread(s, l.writer).name} (write)`] : l.readers.map(r => `${thread(s, r).name} (read)`);
     const queued = l.waiters.map(w => `${thread(s, w.tid).name} (${w.write ? 'write' : 'read'})`);
-    return `mmap_lock for ${write ? 'write' : 'read'}; held by ${holders.join(', ') || 'nobody'}; queue ${queued.join(', ') || 'empty'}`;
+    const which = name === 'mmap_lock' ? name : `${s.uffd[local<number>(s, t, 'ctx')]!.name}.${name}`;
+    return `${which} for ${write ? 'write' : 'read'}; held by ${holders.join(', ') || 'nobody'}; queue ${queued.join(', ') || 'empty'}`;
   };
 }
 
 /**
- * The two steps of taking mmap_lock at label L: `L` tries the fast path and
+ * The two steps of taking a rwsem at label L: `L` tries the fast path and
  * otherwise queues and sleeps (TASK_UNINTERRUPTIBLE); `L:wait` is enabled once
- * the releaser has granted the lock. Both continue at `next`.
+ * the releaser has granted the lock. Both continue at `next`; `then` (optional)
+ * is work done in the same step once the lock is held.
  */
-export function mmapLockSteps(label: string, write: boolean, next: string, doc: string): { [label: string]: Step } {
+export function rwsemSteps(name: RwSemName, label: string, write: boolean, next: string, doc: string, then?: Step['run']): { [label: string]: Step } {
   const wait = `${label}:wait`;
+  const acquired: Step['run'] = (d, t, k) => {
+    goTo(d, t, next);
+    if (then !== undefined) then(d, t, k);
+  };
   return {
     [label]: {
       doc,
-      run: (d, t) => {
-        const l = d.mm.mmap_lock;
+      run: (d, t, k) => {
+        const l = lockFor(d, t, name);
         if (write ? canWrite(l) : canRead(l)) {
           if (write) l.writer = t; else addReader(l, t);
-          goTo(d, t, next);
+          acquired(d, t, k);
         } else {
           l.waiters.push({ tid: t, write });
           thread(d, t).task = 'UNINTERRUPTIBLE';
@@ -105,12 +137,17 @@ export function mmapLockSteps(label: string, write: boolean, next: string, doc: 
     },
     [wait]: {
       doc: `${write ? 'rwsem_down_write_slowpath' : 'rwsem_down_read_slowpath'}(): sleep until rwsem_wake() grants the lock`,
-      guard: (s, t) => holdsMmapLock(s, t) !== null,
-      waitsFor: waitingFor(write),
-      // rwsem_wake() already handed over the lock and woke the task: this step
-      // touches nothing shared, so it joins the next step.
-      local: true,
-      run: (d, t) => goTo(d, t, next),
+      guard: (s, t) => holds(lockFor(s, t, name), t) !== null,
+      waitsFor: waitingFor(name, write),
+      // rwsem_wake() already handed over the lock and woke the task: the
+      // return touches nothing shared; `then` (if any) is this step's work.
+      local: then === undefined,
+      run: acquired,
     },
   };
+}
+
+/** mmap_read_lock()/mmap_write_lock() at label L, continuing at `next`. */
+export function mmapLockSteps(label: string, write: boolean, next: string, doc: string): { [label: string]: Step } {
+  return rwsemSteps('mmap_lock', label, write, next, doc);
 }

@@ -5,27 +5,72 @@
  * mfill_atomic_pte_copy() / mfill_atomic_pte_zeropage() /
  * shmem_mfill_atomic_pte(), mfill_atomic_install_pte().
  *
- * Steps: take mmap_lock for read; then under it look up and validate the VMA,
- * re-check mmap_changing, and install the first page (PTL section: EEXIST
- * unless pte_none); one more step per further page; the step that ends the
- * fill also drops mmap_lock (uffd_mfill_unlock()).
+ * Steps: take mmap_lock for read; look up and validate the VMA (-ENOENT);
+ * down_read(&ctx->map_changing_lock) and, in the same step once it is held,
+ * re-check mmap_changing (-EAGAIN) and install the first page (PTL section:
+ * EEXIST unless pte_none); one more step per further page; the step that ends
+ * the fill drops map_changing_lock and mmap_lock (uffd_mfill_unlock()).
+ * Folding the re-check into the lock step is exact: while the fill holds
+ * map_changing_lock for read no prep can raise mmap_changing (preps raise it
+ * under down_write), and the only other writer, the atomic_dec at an event's
+ * end, commutes with taking the lock.
  * Simplifications: the source buffer is always resident, so the -ENOENT
- * drop-locks-and-retry path of copy_from_user() is not taken; map_changing_lock
- * is folded into mmap_lock (the only producer modelled, munmap's
- * userfaultfd_unmap_prep(), raises mmap_changing under mmap_lock for write, so
- * the re-check here cannot see it change; with munmap the VMA is gone by then
- * and -ENOENT comes first); memcg, allocation failures and fatal signals are
- * not modelled.
+ * drop-locks-and-retry path of copy_from_user() is not taken; memcg,
+ * allocation failures and fatal signals are not modelled.
+ *
+ * Ghost: `seen` (the events of the ctx in flight at the fill's last
+ * mmap_changing check) and, at each install while an event of the ctx is in
+ * flight, a FillInEvent record (property no-fill-during-event); each
+ * installed page joins the monitor view.
  */
-import type { KernelFn } from '../engine.js';
+import type { KernelFn, Step } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
-import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
+import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
+import { eventsInFlight, viewAdd } from '../uffd/event.js';
 import { vma_lookup } from './vma.js';
 
+/** Ghost bookkeeping after ctx's fill installed `page` (see the header). */
+function noteInstall(d: KernelState, t: Tid, ctx: number, page: number): void {
+  viewAdd(d, ctx, page);
+  const inFlight = eventsInFlight(d, ctx);
+  if (inFlight.length > 0) {
+    d.fills_in_event.push({ tid: t, ctx, page, at_install: inFlight.map(e => ({ id: e.id, kind: e.kind })), at_check: local<number[]>(d, t, 'seen') });
+  }
+}
+
+/** uffd_mfill_unlock() and up_read(&ctx->map_changing_lock) at the end of the fill. */
+function unlockFill(d: KernelState, t: Tid): void {
+  up_read(d, t, ctxOf(d, local<number>(d, t, 'ctx')).map_changing_lock, 'map_changing_lock');
+  mmap_read_unlock(d, t);
+}
+
+/**
+ * down_read(&ctx->map_changing_lock), then (check = true) the mmap_changing
+ * re-check and the first page; check = false is variant no-recheck-under-lock.
+ */
+export function mapChangingLockSteps(check: boolean): { [label: string]: Step } {
+  return rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'mfill_atomic_pte',
+    check
+      ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; install the first page'
+      : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; install the first page',
+    (d, t) => {
+      if (check) {
+        const ctx = local<number>(d, t, 'ctx');
+        setLocal(d, t, 'seen', eventsInFlight(d, ctx).map(e => e.id));
+        if (ctxOf(d, ctx).mmap_changing > 0) {
+          unlockFill(d, t);
+          ret(d, t, 'EAGAIN');
+          return;
+        }
+      }
+      fillNext(d, t);
+    });
+}
+
 /** Install one page; returns null on success or the errno. */
-function mfill_atomic_pte(d: KernelState, page: number, zeropage: boolean, content: number): string | null {
+function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, zeropage: boolean, content: number): string | null {
   const vma = vma_lookup(d, page);
   if (vma === null) return 'ENOENT';
   if (vma.kind === 'shmem') {
@@ -38,12 +83,14 @@ function mfill_atomic_pte(d: KernelState, page: number, zeropage: boolean, conte
     cache[idx] = value;
     d.mm.pte[page] = { content: value, writable: true };
     d.expect[page] = value;
+    noteInstall(d, t, ctx, page);
     return null;
   }
   // mfill_atomic_install_pte() (COPY) / mfill_atomic_pte_zeropage(): under the PTL, -EEXIST unless pte_none.
   if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
   d.mm.pte[page] = zeropage ? { content: 0, writable: false } : { content, writable: true };
   d.expect[page] = zeropage ? 0 : content;
+  noteInstall(d, t, ctx, page);
   return null;
 }
 
@@ -52,18 +99,18 @@ function fillNext(d: KernelState, t: Tid): void {
   const dst = local<number>(d, t, 'dst');
   const len = local<number>(d, t, 'len');
   const copied = local<number>(d, t, 'copied');
-  const err = mfill_atomic_pte(d, dst + copied, local<string>(d, t, 'mode') === 'zeropage', local<number>(d, t, 'content'));
+  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<string>(d, t, 'mode') === 'zeropage', local<number>(d, t, 'content'));
   const done = err === null ? copied + 1 : copied;
   setLocal(d, t, 'copied', done);
   if (err !== null || done === len) {
-    mmap_read_unlock(d, t); // uffd_mfill_unlock()
+    unlockFill(d, t);
     ret(d, t, done > 0 ? done : err);
     return;
   }
   goTo(d, t, 'mfill_atomic_pte');
 }
 
-/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'), content, copied. Returns pages filled (>0) or an errno. */
+/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'), content, copied, seen (ghost). Returns pages filled (>0) or an errno. */
 export const mfill_atomic: KernelFn = {
   name: 'mfill_atomic',
   cites: 'mm/userfaultfd.c: mfill_atomic()',
@@ -71,23 +118,26 @@ export const mfill_atomic: KernelFn = {
   steps: {
     ...mmapLockSteps('uffd_mfill_lock', false, 'validate_dst_vma', 'uffd_mfill_lock(): mmap_read_lock(dst_mm)'),
     validate_dst_vma: {
-      doc: 'vma_lookup + validate_dst_vma (-ENOENT: no VMA, range past vm_end, or VMA not registered); mmap_changing re-check (-EAGAIN); install the first page',
+      doc: 'uffd_mfill_lock(): vma_lookup + validate_dst_vma (-ENOENT: no VMA, range past vm_end, or VMA not registered)',
+      local: true, // VMAs only change under mmap_lock for write, excluded while this thread holds it for read
       run: (d, t) => {
         const dst = local<number>(d, t, 'dst');
         const vma = vma_lookup(d, dst);
         if (vma === null || dst + local<number>(d, t, 'len') > vma.end || vma.uffd === null) {
-          mmap_read_unlock(d, t);
-          ret(d, t, 'ENOENT');
+          goTo(d, t, 'uffd_mfill_unlock');
           return;
         }
-        if (ctxOf(d, local<number>(d, t, 'ctx')).mmap_changing > 0) {
-          mmap_read_unlock(d, t);
-          ret(d, t, 'EAGAIN');
-          return;
-        }
-        fillNext(d, t);
+        goTo(d, t, 'down_read(map_changing_lock)');
       },
     },
+    uffd_mfill_unlock: {
+      doc: 'uffd_mfill_unlock(): mmap_read_unlock(mm); return -ENOENT',
+      run: (d, t) => {
+        mmap_read_unlock(d, t);
+        ret(d, t, 'ENOENT');
+      },
+    },
+    ...mapChangingLockSteps(true),
     mfill_atomic_pte: {
       doc: 'mfill_atomic_pte() for the next page: under the PTL, -EEXIST unless pte_none, else set_pte_at()',
       run: fillNext,

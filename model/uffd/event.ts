@@ -18,19 +18,53 @@
  * While the producer holds event_wqh.lock nobody can ack or wake it (both
  * need that lock), so the loop-head checks of msg.event are not races; only
  * `released` is read locklessly.
- * Not modelled: FORK events (release_new_ctx, the reader's fork_event list),
- * PF_EXITING, fatal signals (TASK_KILLABLE is never interrupted).
+ * Not modelled: PF_EXITING, fatal signals (TASK_KILLABLE is never interrupted).
+ *
+ * Ghost: every prep that raises mmap_changing opens an EventRecord
+ * (mmapChangingInc()), and the decrement that balances it closes the record
+ * (mmapChangingDec()), on the completion path and on failure paths alike.
  */
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, thread, top } from '../engine.js';
-import type { Json, KernelState, Tid, UnmapMsg } from '../state.js';
+import type { EventKind, EventMsg, EventRecord, Json, KernelState, Tid } from '../state.js';
 import { set_current_state, try_to_wake_up } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, wakeUpPollStep } from './ctx.js';
 import { neverReleased } from './handle_userfault.js';
 
-/** A msg local: the UNMAP message, or { event: 0 } fields once acknowledged. */
-type EwqMsg = Omit<UnmapMsg, 'event'> & { event: UnmapMsg['event'] | 0 };
+/** A msg local: the event's message, or with event 0 once acknowledged. */
+type EwqMsg = Omit<EventMsg, 'event'> & { event: EventMsg['event'] | 0 };
+
+/**
+ * atomic_inc(&ctx->mmap_changing) in an event's prep (userfaultfd_unmap_prep(),
+ * userfaultfd_remove(), mremap_userfaultfd_prep(), dup_userfaultfd()), with
+ * the ghost record it opens. Returns the record's id.
+ */
+export function mmapChangingInc(d: KernelState, ctx: number, kind: EventKind, t: Tid): number {
+  ctxOf(d, ctx).mmap_changing += 1;
+  const id = d.next_event;
+  d.next_event += 1;
+  d.events.push({ id, kind, ctx, tid: t });
+  return id;
+}
+
+/** atomic_dec(&ctx->mmap_changing) when the event completes or is cancelled; closes the ghost record. */
+export function mmapChangingDec(d: KernelState, ctx: number, id: number): void {
+  const c = ctxOf(d, ctx);
+  c.mmap_changing -= 1;
+  if (c.mmap_changing < 0) throw new Error(`[model bug] ${c.name}.mmap_changing < 0 (VM_WARN_ON_ONCE)`);
+  closeEvent(d, id);
+}
+
+/** Ghost only: the event record `id` is complete (also used by variants that change how mmap_changing is lowered). */
+export function closeEvent(d: KernelState, id: number): void {
+  d.events = d.events.filter(e => e.id !== id);
+}
+
+/** Ghost: the events of ctx prepped and not yet completed. */
+export function eventsInFlight(s: KernelState, ctx: number): EventRecord[] {
+  return s.events.filter(e => e.ctx === ctx);
+}
 
 /**
  * mmap_changing is read only by the fill ioctls (userfaultfd_copy()/zeropage()
@@ -67,7 +101,7 @@ const lockEvent = {
   waitsFor: (s: KernelState, t: Tid): string => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
 };
 
-/** Locals: ctx, msg (the event's message; msg.event becomes 0 once a reader acknowledged it). Returns null. */
+/** Locals: ctx, msg (the event's message; msg.event becomes 0 once a reader acknowledged it), id (ghost event record). Returns null. */
 export const userfaultfd_event_wait_completion: KernelFn = {
   name: 'userfaultfd_event_wait_completion',
   cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion()',
@@ -79,7 +113,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       run: (d, t) => {
         const ctx = ctxArg(d, t);
         spin_lock(d, ctx, 'event_wqh', t);
-        ctxOf(d, ctx).event_wqh.unshift({ tid: t, msg: { ...local<Json>(d, t, 'msg') as unknown as UnmapMsg } });
+        ctxOf(d, ctx).event_wqh.unshift({ tid: t, msg: { ...local<Json>(d, t, 'msg') as unknown as EventMsg }, id: local<number>(d, t, 'id') });
         goTo(d, t, 'set_current_state(TASK_KILLABLE)');
       },
     },
@@ -116,7 +150,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
         const c = ctxOf(s, ctxArg(s, t));
         const m = local<EwqMsg & Json>(s, t, 'msg');
         const queued = c.event_wqh.some(e => e.tid === t) ? `queued on ${c.name}.event_wqh, not yet read` : `not queued on ${c.name}.event_wqh`;
-        return `asleep (TASK_${thread(s, t).task}) in userfaultfd_event_wait_completion(): ${m.event === 0 ? 'acknowledged' : m.event} event [${m.start}, ${m.end}) ${queued}`;
+        return `asleep (TASK_${thread(s, t).task}) in userfaultfd_event_wait_completion(): ${m.event === 0 ? 'acknowledged' : m.event} event ${describeEvent(m as unknown as EventMsg)} ${queued}`;
       },
       run: (d, t) => goTo(d, t, 'spin_lock(event_wqh)'),
     },
@@ -140,12 +174,73 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       doc: 'out: atomic_dec(&ctx->mmap_changing); userfaultfd_ctx_put(ctx)',
       local: noFiller,
       run: (d, t) => {
-        const c = ctxOf(d, ctxArg(d, t));
-        c.mmap_changing -= 1;
-        if (c.mmap_changing < 0) throw new Error(`[model bug] ${c.name}.mmap_changing < 0 (VM_WARN_ON_ONCE)`);
-        c.refcount -= 1;
+        mmapChangingDec(d, ctxArg(d, t), local<number>(d, t, 'id'));
+        ctxOf(d, ctxArg(d, t)).refcount -= 1;
         ret(d, t, null);
       },
     },
   },
 };
+
+/** "[start, end)", "from -> to (len)", "new ctx N": an event's arguments, for reports. */
+export function describeEvent(m: EventMsg): string {
+  switch (m.event) {
+    case 'UFFD_EVENT_UNMAP': case 'UFFD_EVENT_REMOVE': return `[${m.start}, ${m.end})`;
+    case 'UFFD_EVENT_REMAP': return `${m.from} -> ${m.to} (${m.len} pages)`;
+    case 'UFFD_EVENT_FORK': return `new ctx ${m.ctx}`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Ghost monitor view (property monitor-view-consistent): the pages each ctx's
+// monitor knows to be present, updated where the monitor learns something.
+
+function viewSet(d: KernelState, ctx: number, pages: Iterable<number>): void {
+  d.view[ctx] = [...new Set(pages)].sort((a, b) => a - b);
+}
+
+/** A fill installed `page` through ctx (the ioctl's success tells the monitor). */
+export function viewAdd(d: KernelState, ctx: number, page: number): void {
+  if (d.removing.some(r => r.ctx === ctx && r.start <= page && page < r.end)) return;
+  const v = d.view[ctx] ?? [];
+  if (!v.includes(page)) viewSet(d, ctx, [...v, page]);
+}
+
+/** The monitor read a REMOVE or UNMAP event of [start, end): those pages are gone. */
+export function viewClear(d: KernelState, ctx: number, start: number, end: number): void {
+  viewSet(d, ctx, (d.view[ctx] ?? []).filter(p => p < start || p >= end));
+}
+
+/** The monitor read REMAP from -> to (len pages): what it knew at [from, from+len) is now at [to, to+len). */
+export function viewMove(d: KernelState, ctx: number, from: number, to: number, len: number): void {
+  const v = d.view[ctx] ?? [];
+  const moved = v.filter(p => p >= from && p < from + len).map(p => p - from + to);
+  viewSet(d, ctx, [...v.filter(p => (p < from || p >= from + len) && (p < to || p >= to + len)), ...moved]);
+}
+
+/**
+ * Ghost bookkeeping when a reader dequeues event `msg` (id) of ctx: the
+ * monitor view, and for UNMAP the munmap record (unmap-event-exactly-once).
+ */
+export function eventRead(d: KernelState, ctx: number, msg: EventMsg, id: number, producer: Tid): void {
+  switch (msg.event) {
+    case 'UFFD_EVENT_UNMAP': {
+      const rec = d.unmaps.find(r => r.ids.includes(id));
+      if (rec === undefined) throw new Error(`[model bug] UNMAP event ${id} without a munmap record`);
+      rec.got.push({ ctx, start: msg.start, end: msg.end });
+      viewClear(d, ctx, msg.start, msg.end);
+      return;
+    }
+    case 'UFFD_EVENT_REMOVE':
+      viewClear(d, ctx, msg.start, msg.end);
+      d.removing.push({ ctx, start: msg.start, end: msg.end, tid: producer });
+      return;
+    case 'UFFD_EVENT_REMAP': viewMove(d, ctx, msg.from, msg.to, msg.len); return;
+    case 'UFFD_EVENT_FORK': viewSet(d, msg.ctx, d.view[ctx] ?? []); return;
+  }
+}
+
+/** Ghost: thread t's madvise() has zapped (or given up on) the ranges of the REMOVE events it raised. */
+export function removeDone(d: KernelState, t: Tid): void {
+  if (d.removing.some(r => r.tid === t)) d.removing = d.removing.filter(r => r.tid !== t);
+}

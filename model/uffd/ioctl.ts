@@ -16,6 +16,7 @@ import type { Json, UffdVmFlag } from '../state.js';
 import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { setUffd, vmasIn } from '../mm/vma.js';
 import { ctxArg, ctxOf } from './ctx.js';
+import { eventsInFlight, viewAdd } from './event.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -90,6 +91,8 @@ export const userfaultfd_register: KernelFn = {
             // Already registered to this ctx with a superset of the modes: nothing to do.
             if (v.uffd === ctx && flags.every(f => v.uffd_flags.includes(f))) continue;
             setUffd(d, s0, e0, ctx, flags);
+            // Ghost monitor view: the monitor registering a range knows which of its pages are present.
+            for (let p = s0; p < e0; p++) if ((d.mm.pte[p] ?? null) !== null) viewAdd(d, ctx, p);
           }
         }
         mmap_write_unlock(d, t);
@@ -208,6 +211,7 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
           call(d, t, k, 'mfill_atomic', {
             ctx: ctxArg(d, t), dst: local<number>(d, t, 'dst'), len: local<number>(d, t, 'len'),
             mode: field, content: local<number>(d, t, 'content'), copied: 0,
+            seen: eventsInFlight(d, ctxArg(d, t)).map(e => e.id), // ghost: what this check saw
           }, 'put_user');
         },
       },

@@ -21,7 +21,7 @@ import type { KernelState, Tid, UffdMsg } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
-import { userfaultfd_event_complete } from './event.js';
+import { eventRead, userfaultfd_event_complete } from './event.js';
 
 
 /**
@@ -109,10 +109,7 @@ export const userfaultfd_ctx_read: KernelFn = {
         const ewq = last(ctxOf(d, ctx).event_wqh);
         if (ewq !== undefined) {
           const msg: UffdMsg = { ...ewq.msg };
-          // Ghost (unmap-event-exactly-once): the producer's munmap got one more UNMAP message read.
-          const rec = d.unmaps.find(r => r.tid === ewq.tid && !r.done);
-          if (rec === undefined) throw new Error(`[model bug] an UNMAP event of ${thread(d, ewq.tid).name} without an open munmap record`);
-          rec.got.push({ ctx, start: ewq.msg.start, end: ewq.msg.end });
+          eventRead(d, ctx, ewq.msg, ewq.id, ewq.tid);
           userfaultfd_event_complete(d, ctx, ewq.tid);
           leave(d, t, msg);
           return;
