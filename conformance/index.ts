@@ -18,7 +18,7 @@
  * "runnable": woken, or never scheduled). Addresses are area + page.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,40 @@ export function compileRunner(source: string = RUNNER_SOURCE): string | { unavai
   if (probe.signal !== null) return unavailable(`the runner's userfaultfd probe was killed by ${probe.signal} (a seccomp filter?)`);
   if (probe.status !== 0) return unavailable(`userfaultfd unavailable: ${(probe.stdout.trim() || probe.stderr.trim() || `probe exit ${probe.status}`).split('\n')[0]}`);
   return exe;
+}
+
+const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
+
+function freeHugePages(): number {
+  const m = /^HugePages_Free:\s+([0-9]+)/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m === null ? 0 : Number(m[1]);
+}
+
+/**
+ * Make `n` free 2 MiB huge pages available for hugetlb cases, raising
+ * /proc/sys/vm/nr_hugepages if needed. Returns the function that puts the
+ * previous value back, or { unavailable: one-line reason }.
+ */
+export function reserveHugePages(n: number): (() => void) | { unavailable: string } {
+  let before: string;
+  try {
+    if (freeHugePages() >= n) return () => undefined;
+    before = readFileSync(NR_HUGEPAGES, 'utf8').trim();
+  } catch (e) {
+    return { unavailable: `cannot read the huge page counts: ${(e as Error).message}` };
+  }
+  const restore = (): void => { try { writeFileSync(NR_HUGEPAGES, `${before}\n`); } catch { /* reported by the caller's next check */ } };
+  try {
+    writeFileSync(NR_HUGEPAGES, `${Number(before) + n}\n`);
+  } catch (e) {
+    return { unavailable: `cannot raise ${NR_HUGEPAGES} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  const free = freeHugePages();
+  if (free < n) {
+    restore();
+    return { unavailable: `only ${free} of ${n} huge pages could be reserved` };
+  }
+  return restore;
 }
 
 /** Delete the folder compileRunner() made for this executable (and nothing else). */
