@@ -14,7 +14,10 @@ import { builtinVariants, findVariant, kernelFor } from '../model/variants.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
 import type { Explain } from '../properties/index.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
-import { cases as conformanceCases } from '../conformance/cases.js';
+import { cases as coreCases } from '../conformance/cases.js';
+import { modelledEventCases } from '../conformance/cases-events.js';
+
+const conformanceCases = [...coreCases, ...modelledEventCases];
 import { TRACE_FORMAT } from '../traces/format.js';
 import type { Trace } from '../traces/format.js';
 import { formatSteps, renderSteps } from '../traces/render.js';

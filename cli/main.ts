@@ -15,7 +15,10 @@ import type { Scenario } from '../model/scenario.js';
 import { VariantError } from '../model/variants.js';
 import { builtinScenarioJson, findScenario } from '../scenarios/builtin.js';
 import { parseTrace, serializeTrace, TraceError } from '../traces/format.js';
-import { cases as conformanceCases } from '../conformance/cases.js';
+import { cases as coreCases } from '../conformance/cases.js';
+import { modelledEventCases } from '../conformance/cases-events.js';
+
+const conformanceCases = [...coreCases, ...modelledEventCases];
 import { compare, compileRunner, removeRunner, runOnKernel, runOnModel } from '../conformance/index.js';
 
 export interface Io {

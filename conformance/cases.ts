@@ -27,11 +27,14 @@ const write = (area: string, page: number, value: number): Obj => ({ op: 'write'
 const copy = (u: string, area: string, page: number, content: number, extra: Obj = {}): Obj => ({ op: 'copy', uffd: u, area, page, content, ...extra });
 const zeropage = (u: string, area: string, page: number, extra: Obj = {}): Obj => ({ op: 'zeropage', uffd: u, area, page, ...extra });
 const wake = (u: string, area: string, first: number, pages = 1): Obj => ({ op: 'wake', uffd: u, area, first, pages });
-const register = (u: string, area: string, first: number, pages: number): Obj => ({ op: 'register', uffd: u, area, first, pages });
+const register = (u: string, area: string, first: number, pages: number, modes: string[] = ['MISSING']): Obj => ({ op: 'register', uffd: u, area, first, pages, modes });
 const unregister = (u: string, area: string, first: number, pages: number): Obj => ({ op: 'unregister', uffd: u, area, first, pages });
 const readMsgs = (u: string, max = 1): Obj => ({ op: 'read_msgs', uffd: u, max });
 const close = (u: string): Obj => ({ op: 'close', uffd: u });
 const api = (u: string, features: string[] = []): Obj => ({ op: 'api', uffd: u, features });
+const munmap = (area: string, first: number, pages: number): Obj => ({ op: 'munmap', area, first, pages });
+/** A uffd with UFFDIO_API (and `features`) in setup and the given registrations (default: MISSING). */
+const uffdRegs = (name: string, regs: { area: string; first: number; pages: number; modes?: string[] }[], extra: Obj = {}): Obj => ({ name, register: regs, ...extra });
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], disagreement?: string): ConformanceCase {
   const c: ConformanceCase = { name, scenario: { name, description, ...s }, schedule };
@@ -247,4 +250,128 @@ export const cases: readonly ConformanceCase[] = [
     areas: [anon('A', 1), anon('B', 2)], uffds: [uffd('U', ['A'], { nonblock: true })],
     threads: [worker('w', [read('B', 1), write('B', 0, 4), read('B', 0), readMsgs('U')])],
   }, ['w']),
+
+  // ---------------------------------------------------------------- REGISTER modes (WP, MINOR) and mode errors
+  kase('register-wp-anon', 'UFFDIO_REGISTER WP on private anon: ioctls 0x17c (WRITEPROTECT, no CONTINUE); MISSING|WP: 0x17c too; COPY and ZEROPAGE work in a WP-only range (the VMA has a ctx)', {
+    areas: [anon('A', 3)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 1, ['WP']), register('U', 'A', 1, 1, ['MISSING', 'WP']), copy('U', 'A', 0, 5), zeropage('U', 'A', 1), copy('U', 'A', 2, 6)])],
+  }, ['w']),
+  kase('register-minor-anon-einval', 'MINOR on private anon is refused (vma_can_userfault): MINOR, MISSING|MINOR and WP|MINOR all EINVAL, nothing is registered (COPY: ENOENT)', {
+    areas: [anon('A', 1)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 1, ['MINOR']), register('U', 'A', 0, 1, ['MISSING', 'MINOR']), register('U', 'A', 0, 1, ['WP', 'MINOR']), copy('U', 'A', 0, 5)])],
+  }, ['w']),
+  kase('register-mode-zero-einval', 'UFFDIO_REGISTER with mode 0: EINVAL, ioctls unwritten, nothing registered', {
+    areas: [anon('A', 1), shmem('B', 1)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 1, []), register('U', 'B', 0, 1, []), copy('U', 'A', 0, 5), zeropage('U', 'B', 0)])],
+  }, ['w']),
+  kase('register-minor-shmem', 'MINOR on shmem: ioctls 0x1bc (CONTINUE, no WRITEPROTECT); MISSING|MINOR the same; COPY fills a MINOR-only range', {
+    areas: [shmem('A', 2)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 1, ['MINOR']), register('U', 'A', 1, 1, ['MISSING', 'MINOR']), copy('U', 'A', 0, 9), copy('U', 'A', 0, 9)])],
+  }, ['w']),
+  kase('register-wp-shmem', 'WP on shmem (uffd-wp PTE markers): ioctls 0x17c; all three modes: 0x1fc', {
+    areas: [shmem('A', 2)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 1, ['WP']), register('U', 'A', 1, 1, ['MISSING', 'WP', 'MINOR']), zeropage('U', 'A', 0), zeropage('U', 'A', 1, { pages: 1 })])],
+  }, ['w']),
+  kase('register-modes-change', 'the same uffd re-registers a range with a subset (no-op) and with other modes (replaced): each returns 0 and the ioctls of the requested modes', {
+    areas: [shmem('A', 2)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [register('U', 'A', 0, 2, ['MISSING', 'WP']), register('U', 'A', 0, 1, ['MISSING']), register('U', 'A', 1, 1, ['MINOR']), register('U', 'A', 0, 2, ['WP'])])],
+  }, ['w']),
+  kase('register-wp-other-uffd-ebusy', 'a WP-only registration owns the VMA too: another uffd gets EBUSY (REGISTER) and EINVAL (UNREGISTER); after UNREGISTER by the owner it registers', {
+    areas: [anon('A', 2)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 2, modes: ['WP'] }]), { name: 'V' }],
+    threads: [worker('w', [register('V', 'A', 1, 1), unregister('V', 'A', 0, 2), unregister('U', 'A', 0, 2), register('V', 'A', 0, 2, ['MISSING', 'WP'])])],
+  }, ['w']),
+  kase('register-minor-shmem-setup-unregister', 'a MINOR registration made in setup: UNREGISTER of part of it returns 0, COPY there is then ENOENT and COPY in the rest fills', {
+    areas: [shmem('A', 3)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 3, modes: ['MINOR'] }])],
+    threads: [worker('w', [unregister('U', 'A', 1, 1), copy('U', 'A', 1, 3), copy('U', 'A', 2, 4), copy('U', 'A', 0, 5, { pages: 2 })])],
+  }, ['w']),
+
+  // ---------------------------------------------------------------- UFFDIO_API feature bits
+  kase('api-unknown-bit', 'UFFDIO_API with a feature bit v6.18 does not define (bit 17): EINVAL, struct zeroed, the uffd stays uninitialised (REGISTER: EINVAL); a later UFFDIO_API succeeds', {
+    areas: [anon('A', 1)], uffds: [{ name: 'U', api: false }],
+    threads: [worker('w', [api('U', ['bit17']), register('U', 'A', 0, 1), api('U'), register('U', 'A', 0, 1)])],
+  }, ['w']),
+  kase('api-unknown-bit-after-api', 'UFFDIO_API with bit 63 on an initialised uffd: EINVAL, struct zeroed; the uffd keeps working', {
+    areas: [anon('A', 1)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [api('U', ['bit63']), register('U', 'A', 0, 1), copy('U', 'A', 0, 3)])],
+  }, ['w']),
+  kase('api-probe-only-features', 'UFFDIO_API requesting the features that only report or gate ioctls (PAGEFAULT_FLAG_WP, MISSING_HUGETLBFS, MINOR_*, WP_HUGETLBFS_SHMEM, POISON, MOVE): all features reported', {
+    areas: [anon('A', 1)], uffds: [{ name: 'U', api: false }],
+    threads: [worker('w', [api('U', ['PAGEFAULT_FLAG_WP', 'MISSING_HUGETLBFS', 'MINOR_HUGETLBFS', 'MINOR_SHMEM', 'WP_HUGETLBFS_SHMEM', 'POISON', 'MOVE']), api('U', ['bit8'])])],
+  }, ['w']),
+  kase('api-known-bit-as-number', 'bit 8 (THREAD_ID) requested as a raw bit is THREAD_ID: UFFDIO_API succeeds; faults still deliver PAGEFAULT', {
+    areas: [anon('A', 1)], uffds: [{ name: 'U', api: false }],
+    threads: [worker('w', [api('U', ['bit8']), register('U', 'A', 0, 1)]), worker('t', [read('A', 0)]), monitor('m', [readMsgs('U'), copy('U', 'A', 0, 8)])],
+  }, ['w', 't', 'm', 't']),
+
+  // ---------------------------------------------------------------- COPY / ZEROPAGE against VMA boundaries
+  kase('copy-past-vma-end-enoent', 'a registration of part of an area splits the VMA: a COPY crossing its end is ENOENT (copy = -2, nothing filled), inside it fills', {
+    areas: [anon('A', 3)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 2 }])],
+    threads: [worker('w', [copy('U', 'A', 1, 4, { pages: 2 }), zeropage('U', 'A', 1, { pages: 2 }), copy('U', 'A', 1, 5), copy('U', 'A', 2, 6), read('A', 2)])],
+  }, ['w']),
+  kase('unregister-middle-then-fill', 'UNREGISTER of the middle page: COPY/ZEROPAGE there ENOENT, across it ENOENT, on either side fills', {
+    areas: [anon('A', 3)], uffds: [uffd('U', ['A'])],
+    threads: [worker('w', [unregister('U', 'A', 1, 1), copy('U', 'A', 1, 7), zeropage('U', 'A', 0, { pages: 2 }), copy('U', 'A', 0, 8), zeropage('U', 'A', 2), read('A', 1)])],
+  }, ['w']),
+  kase('zeropage-first-present-eexist', 'ZEROPAGE of 2 pages whose first is present: EEXIST, zeropage = -17, the second stays missing', {
+    areas: [anon('A', 2)], uffds: [uffd('U', ['A'])],
+    threads: [worker('w', [copy('U', 'A', 0, 9), zeropage('U', 'A', 0, { pages: 2 }), zeropage('U', 'A', 1), read('A', 0), read('A', 1)])],
+  }, ['w']),
+  kase('shmem-copy-partial-eagain', 'shmem: COPY of 3 pages whose third is in the page cache: EAGAIN, copy = 8192', {
+    areas: [shmem('A', 3)], uffds: [uffd('U', ['A'])],
+    threads: [worker('w', [zeropage('U', 'A', 2), copy('U', 'A', 0, 12, { pages: 3 }), read('A', 1), read('A', 2)])],
+  }, ['w']),
+  kase('copy-dontwake-nobody', 'COPY and ZEROPAGE with DONTWAKE and nobody waiting: filled as usual', {
+    areas: [anon('A', 2)], uffds: [uffd('U', ['A'])],
+    threads: [worker('w', [copy('U', 'A', 0, 13, { dontwake: true }), zeropage('U', 'A', 1, { dontwake: true }), read('A', 0), read('A', 1)])],
+  }, ['w']),
+
+  // ---------------------------------------------------------------- after munmap (no event feature)
+  kase('ioctls-after-munmap', 'after munmap of a registered page (no UNMAP feature: no event): COPY/ZEROPAGE ENOENT, WAKE 0, REGISTER and UNREGISTER EINVAL (no VMA), the access SIGSEGV', {
+    areas: [anon('A', 2)], uffds: [uffd('U', ['A'], { nonblock: true })],
+    threads: [worker('w', [munmap('A', 1, 1), copy('U', 'A', 1, 3), zeropage('U', 'A', 1), wake('U', 'A', 1), register('U', 'A', 1, 1), unregister('U', 'A', 1, 1), readMsgs('U'), read('A', 1)])],
+  }, ['w']),
+  kase('register-across-hole', 'REGISTER over a range with an unmapped page in the middle: 0 (holes are allowed); COPY on both sides fills; across the hole ENOENT', {
+    areas: [anon('A', 3)], uffds: [{ name: 'U' }],
+    threads: [worker('w', [munmap('A', 1, 1), register('U', 'A', 0, 3), copy('U', 'A', 0, 4, { pages: 2 }), copy('U', 'A', 0, 5), copy('U', 'A', 2, 6), unregister('U', 'A', 0, 3)])],
+  }, ['w']),
+  kase('munmap-unregistered-wakes-nothing', 'munmap of an unregistered page next to a registered one: no event, a later fault on the registered page still blocks', {
+    areas: [anon('A', 2)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true })],
+    threads: [worker('w', [munmap('A', 1, 1), readMsgs('U')]), worker('t', [read('A', 0)]), monitor('m', [readMsgs('U'), copy('U', 'A', 0, 4)])],
+  }, ['w', 't', 'm', 't']),
+
+  // ---------------------------------------------------------------- UFFD_EVENT_UNMAP (munmap)
+  kase('unmap-event-one-vma', 'munmap of a registered area with EVENT_UNMAP: the thread sleeps until the monitor reads UNMAP [A[0], A[2]) and then returns 0', {
+    areas: [anon('A', 2)], uffds: [uffd('U', ['A'], { features: ['EVENT_UNMAP'] })],
+    threads: [worker('w', [munmap('A', 0, 2)]), monitor('m', [readMsgs('U', 2)])],
+  }, ['w', 'm', 'w']),
+  kase('unmap-event-two-vmas', 'munmap over 2 VMAs (A[0] registered, A[1..2] not) of one uffd: one UNMAP message for the whole range', {
+    areas: [anon('A', 3)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true })],
+    threads: [worker('w', [munmap('A', 0, 3)]), monitor('m', [readMsgs('U', 4), readMsgs('U')])],
+  }, ['w', 'm', 'w']),
+  kase('unmap-event-three-vmas-one-uffd', 'munmap over 3 VMAs, two registered to U: one UNMAP message (has_unmap_ctx)', {
+    areas: [anon('A', 3)], uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 1 }, { area: 'A', first: 2, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true })],
+    threads: [worker('w', [munmap('A', 0, 3)]), monitor('m', [readMsgs('U', 4), readMsgs('U')])],
+  }, ['w', 'm', 'w']),
+  kase('unmap-event-three-vmas-two-uffds', 'munmap over 3 VMAs registered to U, V, U (both EVENT_UNMAP): one message each; the thread waits for each in turn', {
+    areas: [anon('A', 3)],
+    uffds: [
+      uffdRegs('U', [{ area: 'A', first: 0, pages: 1 }, { area: 'A', first: 2, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true }),
+      uffdRegs('V', [{ area: 'A', first: 1, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true }),
+    ],
+    // m reads only U: once U's event is read, w goes on at once to V's (outside its turn), which m must not race with.
+    threads: [worker('w', [munmap('A', 0, 3)]), monitor('m', [readMsgs('U', 4)]), monitor('m2', [readMsgs('U', 4), readMsgs('V', 4)])],
+  }, ['w', 'm', 'w', 'm2', 'w']),
+  kase('unmap-event-two-vmas-two-uffds-one-feature', 'munmap over A[0] (U, EVENT_UNMAP) and A[1] (V, no feature): only U gets a message', {
+    areas: [anon('A', 2)],
+    uffds: [uffdRegs('U', [{ area: 'A', first: 0, pages: 1 }], { features: ['EVENT_UNMAP'], nonblock: true }), uffdRegs('V', [{ area: 'A', first: 1, pages: 1 }], { nonblock: true })],
+    threads: [worker('w', [munmap('A', 0, 2)]), monitor('m', [readMsgs('V', 4), readMsgs('U', 4)])],
+  }, ['w', 'm', 'w']),
+  kase('unmap-event-eagain', 'while an UNMAP event is unread (mmap_changing): COPY and ZEROPAGE elsewhere fail with EAGAIN and -11 in their field; after munmap returns, they fill', {
+    areas: [anon('A', 3)], uffds: [uffd('U', ['A'], { features: ['EVENT_UNMAP'] })],
+    threads: [
+      worker('w', [munmap('A', 0, 1)]),
+      monitor('m', [copy('U', 'A', 1, 5), zeropage('U', 'A', 2), wake('U', 'A', 1), readMsgs('U')]),
+      monitor('m2', [copy('U', 'A', 1, 6), zeropage('U', 'A', 2), read('A', 1)]),
+    ],
+  }, ['w', 'm', 'w', 'm2']),
 ];

@@ -18,7 +18,15 @@ type Obj = { [k: string]: unknown };
 
 const byte = fc.integer({ min: 1, max: 255 });
 
-/** An arbitrary case: 1–2 areas, 1–2 uffds (U may be set up, V never is), one worker with 1–8 operations. */
+/** Register modes: MISSING most of the time; WP, MINOR and mode 0 (refused) too. */
+const MODES: readonly string[][] = [['MISSING'], ['MISSING'], ['MISSING'], ['WP'], ['MISSING', 'WP'], ['MINOR'], ['MISSING', 'MINOR'], ['WP', 'MINOR'], []];
+
+/**
+ * An arbitrary case: 1–2 areas, 1–2 uffds (U may be set up, V never is), one
+ * worker with 1–8 operations. A case that registers WP or MINOR anywhere has
+ * its memory accesses dropped (the model has no WP or MINOR faults: see
+ * model/scenario.ts); setup registers only modes the area accepts.
+ */
 export const caseArb: fc.Arbitrary<ConformanceCase> = fc
   .record({
     areas: fc.array(fc.record({ kind: fc.constantFrom('anon', 'shmem'), pages: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 2 }),
@@ -26,9 +34,10 @@ export const caseArb: fc.Arbitrary<ConformanceCase> = fc
     uApi: fc.constantFrom(true, true, true, false), // UFFDIO_API in setup 3 times out of 4
     uNonblock: fc.boolean(),
     seeds: fc.array(fc.record({ kind: fc.integer({ min: 0, max: 10 }), a: fc.nat(), b: fc.nat(), c: fc.nat(), v: byte, flag: fc.boolean() }), { minLength: 1, maxLength: 8 }),
-    registers: fc.array(fc.record({ a: fc.nat(), b: fc.nat(), c: fc.nat() }), { maxLength: 2 }),
+    registers: fc.array(fc.record({ a: fc.nat(), b: fc.nat(), c: fc.nat(), m: fc.nat() }), { maxLength: 2 }),
+    opModes: fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
   })
-  .map(({ areas, twoUffds, uApi, uNonblock, seeds, registers }) => {
+  .map(({ areas, twoUffds, uApi, uNonblock, seeds, registers, opModes }) => {
     const names = ['A', 'B'];
     const areaObjs = areas.map((a, i) => ({ name: names[i]!, pages: a.pages, kind: a.kind }));
     const pick = <T>(xs: readonly T[], n: number): T => xs[n % xs.length]!;
@@ -37,13 +46,17 @@ export const caseArb: fc.Arbitrary<ConformanceCase> = fc
       const first = b % area.pages;
       return { area: area.name, first, pages: 1 + (c % (area.pages - first)) };
     };
+    const setupModes = (area: string, m: number): string[] => {
+      const modes = pick(MODES.slice(0, -1), m);
+      return modes.includes('MINOR') && areaObjs.find(a => a.name === area)!.kind === 'anon' ? ['MISSING'] : modes;
+    };
     const uffds: Obj[] = [{
       name: 'U', nonblock: uNonblock, api: uApi,
-      register: uApi ? registers.map(r => range(r.a, r.b, r.c)) : [],
+      register: uApi ? registers.map(r => { const x = range(r.a, r.b, r.c); return { ...x, modes: setupModes(x.area, r.m) }; }) : [],
     }];
     if (twoUffds) uffds.push({ name: 'V', nonblock: true, api: false });
     const uffdNames = uffds.map(u => u['name'] as string);
-    const ops: Obj[] = seeds.map(({ kind, a, b, c, v, flag }) => {
+    const ops: Obj[] = seeds.map(({ kind, a, b, c, v, flag }, i) => {
       const u = pick(uffdNames, c);
       const r = range(a, b, c);
       switch (kind) {
@@ -52,14 +65,21 @@ export const caseArb: fc.Arbitrary<ConformanceCase> = fc
         case 2: return { op: 'copy', uffd: u, area: r.area, page: r.first, pages: r.pages, content: v, dontwake: flag };
         case 3: return { op: 'zeropage', uffd: u, area: r.area, page: r.first, pages: r.pages, dontwake: flag };
         case 4: return { op: 'wake', uffd: u, ...r };
-        case 5: return { op: 'register', uffd: u, ...r };
+        case 5: return { op: 'register', uffd: u, ...r, modes: pick(MODES, opModes[i]!) };
         case 6: return { op: 'unregister', uffd: u, ...r };
-        case 7: return { op: 'api', uffd: u, features: flag ? ['THREAD_ID'] : [] };
+        case 7: return { op: 'api', uffd: u, features: flag ? ['THREAD_ID'] : v % 4 === 0 ? ['bit17'] : [] };
         case 8: return { op: 'read_msgs', uffd: u, max: 1 + (a % 2) };
-        case 9: return { op: 'close', uffd: u };
+        case 9: return v % 2 === 0 ? { op: 'close', uffd: u } : { op: 'munmap', area: r.area, first: r.first, pages: r.pages };
         default: return { op: 'copy', uffd: u, area: r.area, page: r.first, pages: 1, content: v, onEEXIST: 'wake' };
       }
     });
+    const notMissing = (o: Obj): boolean => Array.isArray(o['modes']) && (o['modes'] as string[]).some(m => m !== 'MISSING');
+    const wpOrMinor = ops.some(notMissing) || (uffds[0]!['register'] as Obj[]).some(notMissing);
+    if (wpOrMinor) {
+      const kept = ops.filter(o => o['op'] !== 'read' && o['op'] !== 'write');
+      if (kept.length === 0) kept.push({ op: 'read_msgs', uffd: 'U', max: 1 });
+      ops.splice(0, ops.length, ...kept);
+    }
     return { name: 'fuzz', scenario: { name: 'fuzz', areas: areaObjs, uffds, threads: [{ name: 'w', ops }] }, schedule: ['w'] };
   });
 

@@ -18,35 +18,34 @@
  * "runnable": woken, or never scheduled). Addresses are area + page.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../model/index.js';
-import type { Op, Scenario } from '../model/scenario.js';
-import { parseScenario, UFFD_FEATURES } from '../model/scenario.js';
-import type { KernelState, Outcome } from '../model/state.js';
+import type { Scenario } from '../model/scenario.js';
+import { parseScenario } from '../model/scenario.js';
+import type { KernelState, Outcome, UffdMsg } from '../model/state.js';
 import { areaBases } from '../model/user.js';
 import { findVariant } from '../model/variants.js';
+import type { ConformanceCase } from './script.js';
+import { ConformanceError, scriptFor } from './script.js';
 
-export interface ConformanceCase {
-  name: string;
-  /** A scenario object in the format of model/scenario.ts (validated by parseScenario). */
-  scenario: object;
-  /** Thread names; each entry runs that thread until it blocks or exits. */
-  schedule: string[];
-  /** Set when the mainline model is known to disagree with the kernel on this case: what differs. */
-  disagreement?: string;
-}
+export type { ConformanceCase } from './script.js';
+export { ConformanceError, scriptFor } from './script.js';
 
-export interface Msg {
-  event: string;
-  /** The area the address falls in (null: none). */
-  area: string | null;
-  /** Page index inside the area. */
-  page: number;
-  flags: number;
-}
+/** An address as an area and a page index inside it (area null, page -1: in no area). */
+export interface Addr { area: string | null; page: number }
+
+/** A message read, in the runner's key order (conformance/runner.c print_entry()). */
+export type Msg =
+  | { event: 'UFFD_EVENT_PAGEFAULT'; area: string | null; page: number; flags: number }
+  /** start..end (exclusive: end may be the page one past its area). */
+  | { event: 'UFFD_EVENT_UNMAP' | 'UFFD_EVENT_REMOVE'; start: Addr; end: Addr }
+  /** len in 4 KiB pages. */
+  | { event: 'UFFD_EVENT_REMAP'; from: Addr; to: Addr; len: number }
+  /** ufd "fd": a new descriptor, open in the reader's process. */
+  | { event: 'UFFD_EVENT_FORK'; ufd: 'fd' | null };
 
 export interface Entry {
   thread: string;
@@ -74,84 +73,6 @@ export interface Transcript {
   final: FinalState[];
 }
 
-export class ConformanceError extends Error {
-  override name = 'ConformanceError';
-}
-
-// ---------------------------------------------------------------------------
-// The runner's script
-
-const NAME = /^[A-Za-z0-9_.-]{1,39}$/;
-const MODE_BITS: { readonly [m: string]: number } = { MISSING: 1, WP: 2, MINOR: 4 };
-
-function checkName(what: string, name: string): string {
-  if (!NAME.test(name)) throw new ConformanceError(`${what} name ${JSON.stringify(name)}: the runner needs [A-Za-z0-9_.-]{1,39}`);
-  return name;
-}
-
-function featureMask(names: readonly string[]): string {
-  let mask = 0n;
-  for (const n of names) {
-    const bit = UFFD_FEATURES[n];
-    if (bit === undefined) throw new ConformanceError(`unknown feature ${n}`);
-    mask |= 1n << BigInt(bit);
-  }
-  return `0x${mask.toString(16)}`;
-}
-
-function modeMask(modes: readonly string[]): string {
-  return `0x${modes.reduce((m, x) => m | (MODE_BITS[x] ?? 0), 0).toString(16)}`;
-}
-
-function byte(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > 255) throw new ConformanceError(`${what} ${v}: the kernel side fills pages with one byte, so it must be 0..255`);
-  return v;
-}
-
-function opLine(sc: Scenario, op: Op, bases: readonly number[]): string {
-  const globalPage = (area: string, page: number): number => bases[sc.areas.findIndex(a => a.name === area)]! + page;
-  const b = (v: boolean): string => (v ? '1' : '0');
-  switch (op.op) {
-    case 'read': return `op read ${op.area} ${op.page}`;
-    case 'write': return `op write ${op.area} ${op.page} ${byte('write value', op.value)}`;
-    case 'api': return `op api ${op.uffd} ${featureMask(op.features)}`;
-    case 'register': return `op register ${op.uffd} ${op.area} ${op.first} ${op.pages} ${modeMask(op.modes)}`;
-    case 'unregister': return `op unregister ${op.uffd} ${op.area} ${op.first} ${op.pages}`;
-    case 'wake': return `op wake ${op.uffd} ${op.area} ${op.first} ${op.pages}`;
-    case 'copy': {
-      // The model's default content (user.ts contentFor): 100 + the global page number.
-      const content = op.content ?? 100 + globalPage(op.area, op.page);
-      return `op copy ${op.uffd} ${op.area} ${op.page} ${op.pages} ${byte('copy content', content)} ${b(op.dontwake)} ${b(op.onEEXIST === 'wake')}`;
-    }
-    case 'zeropage': return `op zeropage ${op.uffd} ${op.area} ${op.page} ${op.pages} ${b(op.dontwake)} ${b(op.onEEXIST === 'wake')}`;
-    case 'close': return `op close ${op.uffd}`;
-    case 'read_msgs': return `op read_msgs ${op.uffd} ${op.max}`;
-    case 'resolve': case 'serve':
-      throw new ConformanceError(`operation ${op.op} is a monitor policy the runner does not implement; use read_msgs and copy/zeropage with explicit pages`);
-    case 'munmap': case 'mremap': case 'madvise': throw new ConformanceError(`operation ${op.op} is not implemented by the runner yet`);
-  }
-}
-
-/** The runner script (format documented at the top of conformance/runner.c) for a case. */
-export function scriptFor(c: ConformanceCase): string {
-  const sc = parseScenario(c.scenario);
-  const bases = areaBases(sc);
-  const lines: string[] = [`# conformance case ${c.name}`];
-  for (const a of sc.areas) lines.push(`area ${checkName('area', a.name)} ${a.kind} ${a.pages}`);
-  for (const u of sc.uffds) lines.push(`uffd ${checkName('uffd', u.name)} ${u.nonblock ? 1 : 0}`);
-  // Setup in the model's order (model/index.ts setupOps): every UFFDIO_API, then every UFFDIO_REGISTER.
-  for (const u of sc.uffds) if (u.api) lines.push(`setup-api ${u.name} ${featureMask(u.features)}`);
-  for (const u of sc.uffds) for (const r of u.register) lines.push(`setup-register ${u.name} ${r.area} ${r.first} ${r.pages} ${modeMask(r.modes)}`);
-  for (const t of sc.threads) {
-    lines.push(`thread ${checkName('thread', t.name)}`);
-    for (const op of t.ops) lines.push(opLine(sc, op, bases));
-  }
-  for (const name of c.schedule) {
-    if (!sc.threads.some(t => t.name === name)) throw new ConformanceError(`schedule names thread ${name}, which ${c.name} does not have`);
-    lines.push(`run ${name}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 // ---------------------------------------------------------------------------
 // The kernel side
@@ -191,6 +112,40 @@ export function compileRunner(source: string = RUNNER_SOURCE): string | { unavai
   return exe;
 }
 
+const NR_HUGEPAGES = '/proc/sys/vm/nr_hugepages';
+
+function freeHugePages(): number {
+  const m = /^HugePages_Free:\s+([0-9]+)/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m === null ? 0 : Number(m[1]);
+}
+
+/**
+ * Make `n` free 2 MiB huge pages available for hugetlb cases, raising
+ * /proc/sys/vm/nr_hugepages if needed. Returns the function that puts the
+ * previous value back, or { unavailable: one-line reason }.
+ */
+export function reserveHugePages(n: number): (() => void) | { unavailable: string } {
+  let before: string;
+  try {
+    if (freeHugePages() >= n) return () => undefined;
+    before = readFileSync(NR_HUGEPAGES, 'utf8').trim();
+  } catch (e) {
+    return { unavailable: `cannot read the huge page counts: ${(e as Error).message}` };
+  }
+  const restore = (): void => { try { writeFileSync(NR_HUGEPAGES, `${before}\n`); } catch { /* reported by the caller's next check */ } };
+  try {
+    writeFileSync(NR_HUGEPAGES, `${Number(before) + n}\n`);
+  } catch (e) {
+    return { unavailable: `cannot raise ${NR_HUGEPAGES} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  const free = freeHugePages();
+  if (free < n) {
+    restore();
+    return { unavailable: `only ${free} of ${n} huge pages could be reserved` };
+  }
+  return restore;
+}
+
 /** Delete the folder compileRunner() made for this executable (and nothing else). */
 export function removeRunner(exe: string): void {
   const dir = dirname(exe);
@@ -222,15 +177,26 @@ export function runOnKernel(c: ConformanceCase, runnerPath: string): Transcript 
 const WHAT_TO_OP: { readonly [what: string]: string } = {
   'read': 'read', 'write': 'write', 'UFFDIO_API': 'api', 'UFFDIO_REGISTER': 'register', 'UFFDIO_UNREGISTER': 'unregister',
   'UFFDIO_WAKE': 'wake', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
+  'munmap': 'munmap', 'mremap': 'mremap', 'madvise': 'madvise', 'fork': 'fork',
 };
 
-function msgOf(sc: Scenario, bases: readonly number[], m: { event: string; address: number; flags: number }): Msg {
+/** The area and page of a global page number; `end` also accepts the page one past an area. */
+function addrOf(sc: Scenario, bases: readonly number[], page: number, end = false): Addr {
   for (let i = 0; i < sc.areas.length; i++) {
     const a = sc.areas[i]!;
     const b = bases[i]!;
-    if (m.address >= b && m.address < b + a.pages) return { event: m.event, area: a.name, page: m.address - b, flags: m.flags };
+    if (page >= b && (page < b + a.pages || (end && page === b + a.pages))) return { area: a.name, page: page - b };
   }
-  return { event: m.event, area: null, page: -1, flags: m.flags };
+  return { area: null, page: -1 };
+}
+
+function msgOf(sc: Scenario, bases: readonly number[], m: UffdMsg): Msg {
+  switch (m.event) {
+    case 'UFFD_EVENT_PAGEFAULT': return { event: m.event, ...addrOf(sc, bases, m.address), flags: m.flags };
+    case 'UFFD_EVENT_UNMAP': case 'UFFD_EVENT_REMOVE': return { event: m.event, start: addrOf(sc, bases, m.start), end: addrOf(sc, bases, m.end, true) };
+    case 'UFFD_EVENT_REMAP': return { event: m.event, from: addrOf(sc, bases, m.from), to: addrOf(sc, bases, m.to), len: m.len };
+    case 'UFFD_EVENT_FORK': return { event: m.event, ufd: 'fd' };
+  }
 }
 
 /**
@@ -238,6 +204,7 @@ function msgOf(sc: Scenario, bases: readonly number[], m: { event: string; addre
  * runPlan's schedule semantics; the same transcript shape as the kernel's.
  */
 export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript {
+  if (c.kernelOnly === true) throw new ConformanceError(`${c.name} is a kernel-only case: the model cannot run it yet`);
   const sc = parseScenario(c.scenario);
   const v = findVariant(variant);
   if (v === undefined) throw new ConformanceError(`no variant ${variant}`);
@@ -255,6 +222,11 @@ export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript
     if (op === 'read' || op === 'write') e.value = o.value;
     if (op === 'copy' || op === 'zeropage') e.out = o.value;
     if (op === 'api' || op === 'register') e.out = o.out;
+    if (op === 'mremap' && o.value !== null) {
+      // The runner prints the new address as "AREA[PAGE]".
+      const a = addrOf(sc, bases, o.value);
+      e.out = `${a.area ?? '?'}[${a.page}]`;
+    }
     if (o.what === 'read()' && /^[0-9]+$/.test(o.ret)) {
       const n = Number(o.ret);
       e.msgs = th.user.inbox.slice(inboxRead[t], inboxRead[t]! + n).map(x => msgOf(sc, bases, x));
@@ -323,13 +295,27 @@ export function compare(a: Transcript, b: Transcript, names: readonly [string, s
   return out;
 }
 
+function showAddr(a: Addr): string {
+  return `${a.area ?? '?'}[${a.page}]`;
+}
+
+function showMsg(m: Msg): string {
+  switch (m.event) {
+    case 'UFFD_EVENT_PAGEFAULT': return `PAGEFAULT ${showAddr(m)} flags=${m.flags}`;
+    case 'UFFD_EVENT_UNMAP': case 'UFFD_EVENT_REMOVE': return `${m.event.slice(11)} ${showAddr(m.start)}..${showAddr(m.end)}`;
+    case 'UFFD_EVENT_REMAP': return `REMAP ${showAddr(m.from)} -> ${showAddr(m.to)} len=${m.len}`;
+    case 'UFFD_EVENT_FORK': return `FORK ufd=${m.ufd ?? 'none'}`;
+    default: return JSON.stringify(m);
+  }
+}
+
 /** One line per entry, for failure messages. */
 export function formatTranscript(t: Transcript): string {
   const lines = t.entries.map(e => {
     const parts = [`${e.thread.padEnd(4)} ${e.index === null ? '-' : `#${e.index}`} ${e.op} -> ${e.ret}`];
     if (e.value !== null) parts.push(`value=${e.value}`);
     if (e.out !== null) parts.push(`out=${e.out}`);
-    if (e.msgs !== null) parts.push(`msgs=[${e.msgs.map(x => `${x.event === 'UFFD_EVENT_PAGEFAULT' ? 'PAGEFAULT' : x.event} ${x.area ?? '?'}[${x.page}] flags=${x.flags}`).join(', ')}]`);
+    if (e.msgs !== null) parts.push(`msgs=[${e.msgs.map(showMsg).join(', ')}]`);
     return `  ${parts.join(' ')}`;
   });
   lines.push(`  final: ${t.final.map(f => `${f.thread}=${f.state}${f.index === null ? '' : `#${f.index}`}`).join(' ')}`);

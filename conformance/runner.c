@@ -13,9 +13,14 @@
  * are decimal unless written 0x..., pages are counted inside their area.
  * Declarations come first, then the schedule:
  *
- *   area NAME anon|shmem PAGES        mmap MAP_PRIVATE|MAP_ANONYMOUS (anon) or MAP_SHARED|MAP_ANONYMOUS
- *                                     (shmem); areas are laid out in order with an unmapped guard page
- *                                     after each, so they never merge
+ *   area NAME anon|shmem|hugetlb PAGES [unmapped]
+ *                                     mmap MAP_PRIVATE|MAP_ANONYMOUS (anon), MAP_SHARED|MAP_ANONYMOUS
+ *                                     (shmem) or MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb: its
+ *                                     pages are 2 MiB huge pages, and page numbers in that area count
+ *                                     huge pages); areas are laid out in order with an unmapped guard
+ *                                     page after each, so they never merge. "unmapped": the address
+ *                                     range is reserved for the layout but unmapped just before the
+ *                                     first "run" (a target for mremap MREMAP_FIXED)
  *   uffd NAME NONBLOCK                userfaultfd(O_CLOEXEC [| O_NONBLOCK if NONBLOCK is 1])
  *   setup-api UFFD FEATURES           UFFDIO_API during setup (must succeed)
  *   setup-register UFFD AREA FIRST PAGES MODES    UFFDIO_REGISTER during setup (must succeed);
@@ -34,12 +39,27 @@
  *   op zeropage UFFD AREA PAGE PAGES DONTWAKE WAKE_ON_EEXIST    UFFDIO_ZEROPAGE likewise (out: zeropage)
  *   op close UFFD                     close(2)
  *   op read_msgs UFFD MAX             read(2) with room for MAX struct uffd_msg (ret: messages read)
+ *   op munmap AREA FIRST PAGES        munmap(2)
+ *   op madvise AREA FIRST PAGES ADVICE            madvise(2) with ADVICE (a number: 4 DONTNEED, 9 REMOVE)
+ *   op mremap AREA FIRST PAGES NEW_PAGES FLAGS TO_AREA TO_FIRST
+ *                                     mremap(2) of the range to NEW_PAGES pages with FLAGS (1 MAYMOVE,
+ *                                     2 FIXED, 4 DONTUNMAP, any number); TO_AREA TO_FIRST is the
+ *                                     new_address ("-" 0: none, passed as 0) (out: the new address
+ *                                     as "AREA[PAGE]", "?" if in no area)
+ *   op fork                           the raw fork syscall; the child only sleeps until the runner ends
+ *                                     (out: null; the parent's return value is not recorded)
+ *   op raw UFFD CMD AREA OFFSET LEN MODE BYTE
+ *                                     an ioctl with raw values: CMD is register, unregister, wake, copy,
+ *                                     zeropage, continue or writeprotect; the range starts OFFSET bytes
+ *                                     (signed) from AREA's start and is LEN bytes long; MODE is the mode
+ *                                     field; copy reads from a source filled with BYTE
  *   run THREAD                        let THREAD run its next operations until it is blocked in the
  *                                     kernel or has finished its program (2 s limit: ret "timeout")
  *
  * Every thread is a pthread that runs an operation only while it holds the
  * turn; "run" hands it the turn and takes it back when the thread sleeps in
- * the kernel during an operation (its /proc/self/task/TID/stat state is 'S'
+ * the kernel during an operation (its /proc/self/task/TID/stat state is 'S',
+ * or 'D' for the TASK_KILLABLE sleep of userfaultfd_event_wait_completion(),
  * in a few consecutive samples) or exits. A thread woken while it does not
  * hold the turn (by another thread's COPY, WAKE, UNREGISTER, close) finishes
  * the operation it was blocked in and then waits for its next turn: that is
@@ -55,7 +75,13 @@
  *   value: the byte read or written (accesses), else null
  *   out: copy/zeropage field as a signed number, UFFDIO_API features or UFFDIO_REGISTER
  *        ioctls as "0x..." text; null if the kernel did not write the field
- *   msgs (read_msgs): [{"event":"UFFD_EVENT_PAGEFAULT","area":A,"page":P,"flags":F}], else null
+ *   msgs (read_msgs), one object per message, addresses as {"area":A,"page":P} (P counted in the
+ *        area's pages; an exclusive end may be the page one past the area; {"area":null,"page":-1}
+ *        if in no area):
+ *        {"event":"UFFD_EVENT_PAGEFAULT","area":A,"page":P,"flags":F}
+ *        {"event":"UFFD_EVENT_UNMAP"|"UFFD_EVENT_REMOVE","start":ADDR,"end":ADDR}
+ *        {"event":"UFFD_EVENT_REMAP","from":ADDR,"to":ADDR,"len":PAGES (4 KiB pages)}
+ *        {"event":"UFFD_EVENT_FORK","ufd":"fd"} ("fd": a new descriptor that is open in this process)
  * "final": per thread at the end, {"thread":T,"state":"exited"|"blocked"|"runnable","index":I|null}.
  * On a bad script or a failed setup step: {"error":"..."} and exit 2.
  * A thread that gets SIGSEGV/SIGBUS in an access ends there (the model ends it too).
@@ -74,7 +100,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,18 +115,34 @@
 #define MAXPAGES 64  /* pages per area (the scenario format's limit) */
 #define TURN_LIMIT 2.0
 #define SENTINEL 0x5a5a5a5a5a5a5a5aULL
+#define HPG (2UL << 20) /* x86-64 huge page (hugetlb areas) */
+#define SRC_SIZE (4UL << 20) /* each thread's UFFDIO_COPY source buffer */
 
-enum kind { K_READ, K_WRITE, K_API, K_REGISTER, K_UNREGISTER, K_WAKE, K_COPY, K_ZEROPAGE, K_CLOSE, K_READ_MSGS };
-static const char *kind_name[] = { "read", "write", "api", "register", "unregister", "wake", "copy", "zeropage", "close", "read_msgs" };
+enum kind { K_READ, K_WRITE, K_API, K_REGISTER, K_UNREGISTER, K_WAKE, K_COPY, K_ZEROPAGE, K_CLOSE, K_READ_MSGS,
+            K_MUNMAP, K_MADVISE, K_MREMAP, K_FORK, K_RAW, K_NKINDS };
+static const char *kind_name[] = { "read", "write", "api", "register", "unregister", "wake", "copy", "zeropage", "close", "read_msgs",
+                                   "munmap", "madvise", "mremap", "fork", "raw" };
+/* Words per op line, "op" and the kind included. */
+static const int arity[] = { 4, 5, 4, 7, 6, 6, 9, 8, 3, 4, 5, 6, 9, 2, 9 };
 
-struct area { char name[40]; int shmem; int pages; char *base; };
+enum kindof { A_ANON, A_SHMEM, A_HUGETLB };
+struct area { char name[40]; enum kindof kind; int pages; int unmapped; char *base; size_t unit; };
 struct uffd { char name[40]; int nonblock; int fd; };
-struct op { enum kind kind; int uffd, area, first, pages, byte, dontwake, wake_eexist, max; uint64_t features, modes; };
-struct msg { unsigned event; int area; long page; unsigned long long flags; };
+struct op {
+  enum kind kind; int uffd, area, first, pages, byte, dontwake, wake_eexist, max; uint64_t features, modes;
+  int new_pages, to_area, to_first, advice; unsigned long mflags;    /* munmap, madvise, mremap */
+  int cmd; long long offset; uint64_t len;                           /* raw */
+};
+/* A message: the event and up to three addresses/values; a = -2 for a length in pages. */
+struct addr { int area; long page; };
+struct msg { unsigned event; unsigned long long flags; struct addr at[3]; long len; int ufd; };
+enum rawcmd { R_REGISTER, R_UNREGISTER, R_WAKE, R_COPY, R_ZEROPAGE, R_CONTINUE, R_WRITEPROTECT, R_NCMDS };
+static const char *raw_name[] = { "register", "unregister", "wake", "copy", "zeropage", "continue", "writeprotect" };
 struct entry {
   int index; const char *op; char ret[24];
   int has_value; long long value;
-  int out_kind; long long out_num; unsigned long long out_hex;   /* out_kind: 0 null, 1 number, 2 hex */
+  int out_kind; long long out_num; unsigned long long out_hex;   /* out_kind: 0 null, 1 number, 2 hex, 3 address */
+  struct addr out_addr;
   int nmsgs; struct msg msgs[MAXMSG];
 };
 struct thr {
@@ -119,6 +163,7 @@ static struct uffd uffds[MAXN]; static int nuffds;
 static struct thr *thrs[MAXN]; static int nthrs;
 static struct setup setups[MAXN * 4]; static int nsetups;
 static int runs[4096]; static int nruns;
+static pid_t children[MAXN]; static int nchildren;
 static struct logrec logv[MAXLOG]; static int nlog;
 
 static pthread_mutex_t turn_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -204,10 +249,15 @@ static void parse(FILE *in) {
     for (int i = n; i < 12; i++) w[i] = NULL;
     if (n == 0 || w[0][0] == '#') continue;
     if (!strcmp(w[0], "area")) {
-      if (nareas == MAXN || n != 4) fail("line %d: area NAME anon|shmem PAGES", line);
+      if (nareas == MAXN || n < 4 || n > 5 || (n == 5 && strcmp(w[4], "unmapped"))) fail("line %d: area NAME anon|shmem|hugetlb PAGES [unmapped]", line);
       struct area *a = &areas[nareas++];
       copy_name(a->name, w[1], line);
-      if (!strcmp(w[2], "anon")) a->shmem = 0; else if (!strcmp(w[2], "shmem")) a->shmem = 1; else fail("line %d: kind %s", line, w[2]);
+      if (!strcmp(w[2], "anon")) a->kind = A_ANON;
+      else if (!strcmp(w[2], "shmem")) a->kind = A_SHMEM;
+      else if (!strcmp(w[2], "hugetlb")) a->kind = A_HUGETLB;
+      else fail("line %d: kind %s", line, w[2]);
+      a->unit = a->kind == A_HUGETLB ? HPG : PG;
+      a->unmapped = n == 5;
       a->pages = (int)num(w[3], line);
       if (a->pages < 1 || a->pages > MAXPAGES) fail("line %d: pages", line);
     } else if (!strcmp(w[0], "uffd")) {
@@ -240,10 +290,9 @@ static void parse(FILE *in) {
       struct op *o = &cur->ops[cur->nops++];
       memset(o, 0, sizeof *o);
       int k = -1;
-      for (int i = 0; i <= K_READ_MSGS; i++) if (!strcmp(w[1], kind_name[i])) k = i;
+      for (int i = 0; i < K_NKINDS; i++) if (!strcmp(w[1], kind_name[i])) k = i;
       if (k < 0) fail("line %d: unknown op %s", line, w[1]);
       o->kind = (enum kind)k;
-      static const int arity[] = { 4, 5, 4, 7, 6, 6, 9, 8, 3, 4 };
       if (n != arity[k]) fail("line %d: %s takes %d words", line, w[1], arity[k]);
       switch (o->kind) {
       case K_READ: case K_WRITE:
@@ -264,6 +313,7 @@ static void parse(FILE *in) {
         o->first = (int)num(w[j++], line); o->pages = (int)num(w[j++], line);
         check_range(o->area, o->first, o->pages, line);
         if (o->kind == K_COPY) { o->byte = (int)num(w[j++], line); if (o->byte < 0 || o->byte > 255) fail("line %d: byte", line); }
+        if ((size_t)o->pages * areas[o->area].unit > SRC_SIZE) fail("line %d: copy longer than the source buffer", line);
         o->dontwake = (int)num(w[j++], line); o->wake_eexist = (int)num(w[j++], line);
         break;
       }
@@ -272,6 +322,28 @@ static void parse(FILE *in) {
         o->uffd = find("uffd", w[2]); o->max = (int)num(w[3], line);
         if (o->max < 1 || o->max > MAXMSG) fail("line %d: max", line);
         break;
+      case K_MUNMAP: case K_MADVISE: case K_MREMAP:
+        o->area = find("area", w[2]); o->first = (int)num(w[3], line); o->pages = (int)num(w[4], line);
+        check_range(o->area, o->first, o->pages, line);
+        if (o->kind == K_MADVISE) o->advice = (int)num(w[5], line);
+        if (o->kind == K_MREMAP) {
+          o->new_pages = (int)num(w[5], line); o->mflags = (unsigned long)unum(w[6], line);
+          if (o->new_pages < 0 || o->new_pages > MAXPAGES) fail("line %d: new pages", line);
+          o->to_area = strcmp(w[7], "-") ? find("area", w[7]) : -1; o->to_first = (int)num(w[8], line);
+          if (o->to_area >= 0) check_range(o->to_area, o->to_first, 1, line);
+        }
+        break;
+      case K_FORK: break;
+      case K_RAW:
+        o->uffd = find("uffd", w[2]);
+        o->cmd = -1;
+        for (int i = 0; i < R_NCMDS; i++) if (!strcmp(w[3], raw_name[i])) o->cmd = i;
+        if (o->cmd < 0) fail("line %d: raw command %s", line, w[3]);
+        o->area = find("area", w[4]); o->offset = num(w[5], line); o->len = unum(w[6], line); o->modes = unum(w[7], line);
+        o->byte = (int)num(w[8], line);
+        if (o->byte < 0 || o->byte > 255) fail("line %d: byte", line);
+        break;
+      default: break;
       }
     } else if (!strcmp(w[0], "run")) {
       if (nruns == (int)(sizeof runs / sizeof runs[0]) || n != 2) fail("line %d: run THREAD", line);
@@ -284,14 +356,15 @@ static void parse(FILE *in) {
 
 /* ---------------------------------------------------------------- operations */
 
-static char *page_addr(int area, int page) { return areas[area].base + (size_t)page * PG; }
+static char *page_addr(int area, int page) { return areas[area].base + (size_t)page * areas[area].unit; }
 
-static void where(unsigned long long addr, struct msg *m) {
+/* The area and page of an address; `end` also accepts the address one past an area (an exclusive end). */
+static struct addr where(unsigned long long addr, int end) {
   for (int i = 0; i < nareas; i++) {
-    unsigned long long b = (uintptr_t)areas[i].base;
-    if (addr >= b && addr < b + (unsigned long long)areas[i].pages * PG) { m->area = i; m->page = (long)((addr - b) / PG); return; }
+    unsigned long long b = (uintptr_t)areas[i].base, e = b + (unsigned long long)areas[i].pages * areas[i].unit;
+    if (addr >= b && (addr < e || (end && addr == e))) return (struct addr){ i, (long)((addr - b) / areas[i].unit) };
   }
-  m->area = -1; m->page = -1;
+  return (struct addr){ -1, -1 };
 }
 
 static void on_fault_signal(int sig) {
@@ -333,7 +406,8 @@ static int touch(const struct op *o, long long *value) {
 /* Run operation i of thread t; returns 0, or 1 if the thread must end (a fatal signal). */
 static int do_op(struct thr *t, int i) {
   struct op *o = &t->ops[i];
-  int fd = o->kind == K_READ || o->kind == K_WRITE ? -1 : uffds[o->uffd].fd;
+  int fd = o->kind == K_READ || o->kind == K_WRITE || o->kind == K_MUNMAP || o->kind == K_MADVISE || o->kind == K_MREMAP || o->kind == K_FORK
+           ? -1 : uffds[o->uffd].fd;
   struct entry *e = new_entry(t, i, kind_name[o->kind]);
   switch (o->kind) {
   case K_READ: case K_WRITE: {
@@ -358,14 +432,14 @@ static int do_op(struct thr *t, int i) {
     break;
   }
   case K_REGISTER: {
-    struct uffdio_register r = { .range = { (uintptr_t)page_addr(o->area, o->first), (uint64_t)o->pages * PG }, .mode = o->modes, .ioctls = SENTINEL };
+    struct uffdio_register r = { .range = { (uintptr_t)page_addr(o->area, o->first), (uint64_t)o->pages * areas[o->area].unit }, .mode = o->modes, .ioctls = SENTINEL };
     int rc = ioctl(fd, UFFDIO_REGISTER, &r);
     set_ret(e, rc, errno);
     if (r.ioctls != SENTINEL) { e->out_kind = 2; e->out_hex = r.ioctls; }
     break;
   }
   case K_UNREGISTER: case K_WAKE: {
-    struct uffdio_range r = { (uintptr_t)page_addr(o->area, o->first), (uint64_t)o->pages * PG };
+    struct uffdio_range r = { (uintptr_t)page_addr(o->area, o->first), (uint64_t)o->pages * areas[o->area].unit };
     int rc = ioctl(fd, o->kind == K_WAKE ? UFFDIO_WAKE : UFFDIO_UNREGISTER, &r);
     set_ret(e, rc, errno);
     break;
@@ -373,7 +447,7 @@ static int do_op(struct thr *t, int i) {
   case K_COPY: case K_ZEROPAGE: {
     int rc, err; long long out;
     uintptr_t dst = (uintptr_t)page_addr(o->area, o->first);
-    uint64_t len = (uint64_t)o->pages * PG;
+    uint64_t len = (uint64_t)o->pages * areas[o->area].unit;
     if (o->kind == K_COPY) {
       memset(t->src, o->byte, len);
       struct uffdio_copy c = { .dst = dst, .src = (uintptr_t)t->src, .len = len, .mode = o->dontwake ? UFFDIO_COPY_MODE_DONTWAKE : 0, .copy = (int64_t)SENTINEL };
@@ -405,13 +479,91 @@ static int do_op(struct thr *t, int i) {
     e->nmsgs = (int)(n / (ssize_t)sizeof buf[0]);
     snprintf(e->ret, sizeof e->ret, "%d", e->nmsgs);
     for (int j = 0; j < e->nmsgs; j++) {
-      e->msgs[j].event = buf[j].event;
-      e->msgs[j].flags = buf[j].event == UFFD_EVENT_PAGEFAULT ? buf[j].arg.pagefault.flags : 0;
-      if (buf[j].event == UFFD_EVENT_PAGEFAULT) where(buf[j].arg.pagefault.address, &e->msgs[j]);
-      else { e->msgs[j].area = -1; e->msgs[j].page = -1; }
+      struct msg *m = &e->msgs[j];
+      memset(m, 0, sizeof *m);
+      m->event = buf[j].event;
+      switch (buf[j].event) {
+      case UFFD_EVENT_PAGEFAULT: m->flags = buf[j].arg.pagefault.flags; m->at[0] = where(buf[j].arg.pagefault.address, 0); break;
+      case UFFD_EVENT_UNMAP: case UFFD_EVENT_REMOVE:
+        m->at[0] = where(buf[j].arg.remove.start, 0); m->at[1] = where(buf[j].arg.remove.end, 1); break;
+      case UFFD_EVENT_REMAP:
+        m->at[0] = where(buf[j].arg.remap.from, 0); m->at[1] = where(buf[j].arg.remap.to, 0);
+        m->len = (long)(buf[j].arg.remap.len / PG); break;
+      case UFFD_EVENT_FORK: m->ufd = fcntl((int)buf[j].arg.fork.ufd, F_GETFD) >= 0; break;
+      }
     }
     break;
   }
+  case K_MUNMAP: case K_MADVISE: {
+    size_t unit = areas[o->area].unit;
+    int rc = o->kind == K_MUNMAP ? munmap(page_addr(o->area, o->first), (size_t)o->pages * unit)
+                                 : madvise(page_addr(o->area, o->first), (size_t)o->pages * unit, o->advice);
+    set_ret(e, rc, errno);
+    break;
+  }
+  case K_MREMAP: {
+    size_t unit = areas[o->area].unit;
+    void *to = o->to_area >= 0 ? page_addr(o->to_area, o->to_first) : NULL;
+    void *p = (void *)syscall(SYS_mremap, page_addr(o->area, o->first), (size_t)o->pages * unit, (size_t)o->new_pages * unit, o->mflags, to);
+    if (p == MAP_FAILED) { set_ret(e, -1, errno); break; }
+    strcpy(e->ret, "0");
+    e->out_kind = 3; e->out_addr = where((uintptr_t)p, 0);
+    break;
+  }
+  case K_FORK: {
+    /* The raw syscall: no atfork handlers, and the child (a copy of this thread only) runs nothing but raw syscalls. */
+    long pid = syscall(SYS_fork);
+    if (pid == 0) {
+      syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      for (;;) syscall(SYS_pause);
+    }
+    if (pid > 0) children[__atomic_fetch_add(&nchildren, 1, __ATOMIC_SEQ_CST)] = (pid_t)pid;
+    set_ret(e, pid < 0 ? -1 : 0, errno);
+    break;
+  }
+  case K_RAW: {
+    uintptr_t start = (uintptr_t)(areas[o->area].base + o->offset);
+    int rc; long long out = (long long)SENTINEL;
+    switch (o->cmd) {
+    case R_REGISTER: {
+      struct uffdio_register r = { .range = { start, o->len }, .mode = o->modes, .ioctls = SENTINEL };
+      rc = ioctl(fd, UFFDIO_REGISTER, &r);
+      set_ret(e, rc, errno);
+      if (r.ioctls != SENTINEL) { e->out_kind = 2; e->out_hex = r.ioctls; }
+      break;
+    }
+    case R_UNREGISTER: case R_WAKE: {
+      struct uffdio_range r = { start, o->len };
+      rc = ioctl(fd, o->cmd == R_WAKE ? UFFDIO_WAKE : UFFDIO_UNREGISTER, &r);
+      set_ret(e, rc, errno);
+      break;
+    }
+    case R_COPY: {
+      memset(t->src, o->byte, SRC_SIZE);
+      struct uffdio_copy c = { .dst = start, .src = (uintptr_t)t->src, .len = o->len, .mode = o->modes, .copy = (int64_t)SENTINEL };
+      rc = ioctl(fd, UFFDIO_COPY, &c); set_ret(e, rc, errno); out = c.copy;
+      break;
+    }
+    case R_ZEROPAGE: {
+      struct uffdio_zeropage z = { .range = { start, o->len }, .mode = o->modes, .zeropage = (int64_t)SENTINEL };
+      rc = ioctl(fd, UFFDIO_ZEROPAGE, &z); set_ret(e, rc, errno); out = z.zeropage;
+      break;
+    }
+    case R_CONTINUE: {
+      struct uffdio_continue c = { .range = { start, o->len }, .mode = o->modes, .mapped = (int64_t)SENTINEL };
+      rc = ioctl(fd, UFFDIO_CONTINUE, &c); set_ret(e, rc, errno); out = c.mapped;
+      break;
+    }
+    case R_WRITEPROTECT: {
+      struct uffdio_writeprotect w = { .range = { start, o->len }, .mode = o->modes };
+      rc = ioctl(fd, UFFDIO_WRITEPROTECT, &w); set_ret(e, rc, errno);
+      break;
+    }
+    }
+    if ((unsigned long long)out != SENTINEL) { e->out_kind = 1; e->out_num = out; }
+    break;
+  }
+  default: break;
   }
   commit(t);
   return 0;
@@ -444,11 +596,16 @@ static char task_state(struct thr *t) {
   return c && c[1] && c[2] ? c[2] : '?';
 }
 
-/* Asleep in the kernel during operation i: state 'S' in five samples 1 ms apart, still in operation i. */
+/*
+ * Asleep in the kernel during operation i: state 'S' (a fault, a read) or 'D'
+ * (TASK_KILLABLE: an event producer in userfaultfd_event_wait_completion) in
+ * five samples 1 ms apart, still in operation i.
+ */
 static int blocked_in(struct thr *t, int i) {
   for (int k = 0; k < 5; k++) {
     if (k) usleep(1000);
-    if (__atomic_load_n(&t->in_op, __ATOMIC_SEQ_CST) != i || task_state(t) != 'S') return 0;
+    char st = task_state(t);
+    if (__atomic_load_n(&t->in_op, __ATOMIC_SEQ_CST) != i || (st != 'S' && st != 'D')) return 0;
   }
   return __atomic_load_n(&t->in_op, __ATOMIC_SEQ_CST) == i;
 }
@@ -483,22 +640,46 @@ static void run_turn(int ti) {
 
 /* ---------------------------------------------------------------- output */
 
+static void print_addr(struct addr a) {
+  if (a.area >= 0) printf("{\"area\":\"%s\",\"page\":%ld}", areas[a.area].name, a.page);
+  else printf("{\"area\":null,\"page\":-1}");
+}
+
 static void print_entry(struct thr *t, struct entry *e) {
   printf("{\"thread\":\"%s\",\"index\":%d,\"op\":\"%s\",\"ret\":\"%s\",\"value\":", t->name, e->index, e->op, e->ret);
   if (e->has_value) printf("%lld", e->value); else printf("null");
   printf(",\"out\":");
   if (e->out_kind == 1) printf("%lld", e->out_num);
   else if (e->out_kind == 2) printf("\"0x%llx\"", e->out_hex);
+  else if (e->out_kind == 3 && e->out_addr.area >= 0) printf("\"%s[%ld]\"", areas[e->out_addr.area].name, e->out_addr.page);
+  else if (e->out_kind == 3) printf("\"?\"");
   else printf("null");
   printf(",\"msgs\":");
   if (strcmp(e->op, "read_msgs") || e->ret[0] < '0' || e->ret[0] > '9') { printf("null}"); return; }
   printf("[");
   for (int j = 0; j < e->nmsgs; j++) {
     struct msg *m = &e->msgs[j];
-    if (m->event == UFFD_EVENT_PAGEFAULT) printf("%s{\"event\":\"UFFD_EVENT_PAGEFAULT\",", j ? "," : "");
-    else printf("%s{\"event\":\"0x%x\",", j ? "," : "", m->event);
-    if (m->area >= 0) printf("\"area\":\"%s\",", areas[m->area].name); else printf("\"area\":null,");
-    printf("\"page\":%ld,\"flags\":%llu}", m->page, m->flags);
+    printf("%s{\"event\":", j ? "," : "");
+    switch (m->event) {
+    case UFFD_EVENT_PAGEFAULT:
+      printf("\"UFFD_EVENT_PAGEFAULT\",");
+      if (m->at[0].area >= 0) printf("\"area\":\"%s\",", areas[m->at[0].area].name); else printf("\"area\":null,");
+      printf("\"page\":%ld,\"flags\":%llu}", m->at[0].page, m->flags);
+      break;
+    case UFFD_EVENT_UNMAP: case UFFD_EVENT_REMOVE:
+      printf("\"%s\",\"start\":", m->event == UFFD_EVENT_UNMAP ? "UFFD_EVENT_UNMAP" : "UFFD_EVENT_REMOVE");
+      print_addr(m->at[0]); printf(",\"end\":"); print_addr(m->at[1]); printf("}");
+      break;
+    case UFFD_EVENT_REMAP:
+      printf("\"UFFD_EVENT_REMAP\",\"from\":"); print_addr(m->at[0]); printf(",\"to\":"); print_addr(m->at[1]);
+      printf(",\"len\":%ld}", m->len);
+      break;
+    case UFFD_EVENT_FORK:
+      printf("\"UFFD_EVENT_FORK\",\"ufd\":%s}", m->ufd ? "\"fd\"" : "null");
+      break;
+    default:
+      printf("\"0x%x\"}", m->event);
+    }
   }
   printf("]}");
 }
@@ -555,19 +736,25 @@ int main(int argc, char **argv) {
   parse(stdin);
   if (nareas == 0) fail("no areas");
 
-  /* Memory: reserve everything, map each area MAP_FIXED, unmap the guard page after it. */
-  size_t total = 0;
-  for (int i = 0; i < nareas; i++) total += (size_t)areas[i].pages + 1;
-  char *base = mmap(NULL, total * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (base == MAP_FAILED) fail("mmap reserve: %s", errname(errno));
-  size_t off = 0;
+  /*
+   * Memory: reserve everything (huge-page aligned), map each area MAP_FIXED
+   * (a hugetlb area at a huge-page boundary), unmap the guard page after it.
+   * Unmapped areas stay reserved (PROT_NONE) until just before the first run.
+   */
+  size_t total = HPG;
+  for (int i = 0; i < nareas; i++) total += (areas[i].kind == A_HUGETLB ? HPG : 0) + (size_t)areas[i].pages * areas[i].unit + PG;
+  char *reserve = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserve == MAP_FAILED) fail("mmap reserve: %s", errname(errno));
+  char *next = (char *)(((uintptr_t)reserve + HPG - 1) & ~(HPG - 1));
   for (int i = 0; i < nareas; i++) {
     struct area *a = &areas[i];
-    a->base = mmap(base + off * PG, (size_t)a->pages * PG, PROT_READ | PROT_WRITE,
-                   MAP_FIXED | MAP_ANONYMOUS | (a->shmem ? MAP_SHARED : MAP_PRIVATE), -1, 0);
+    size_t len = (size_t)a->pages * a->unit;
+    if (a->kind == A_HUGETLB) next = (char *)(((uintptr_t)next + HPG - 1) & ~(HPG - 1));
+    int flags = MAP_FIXED | MAP_ANONYMOUS | (a->kind == A_SHMEM ? MAP_SHARED : MAP_PRIVATE) | (a->kind == A_HUGETLB ? MAP_HUGETLB : 0);
+    a->base = a->unmapped ? next : mmap(next, len, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (a->base == MAP_FAILED) fail("mmap area %s: %s", a->name, errname(errno));
-    if (munmap(base + (off + a->pages) * PG, PG)) fail("munmap guard: %s", errname(errno));
-    off += (size_t)a->pages + 1;
+    if (munmap(next + len, PG)) fail("munmap guard: %s", errname(errno));
+    next += len + PG;
   }
 
   for (int i = 0; i < nuffds; i++) {
@@ -582,7 +769,7 @@ int main(int argc, char **argv) {
       struct uffdio_api a = { .api = UFFD_API, .features = s->features };
       if (ioctl(fd, UFFDIO_API, &a)) fail("setup: UFFDIO_API %s: %s", uffds[s->uffd].name, errname(errno));
     } else {
-      struct uffdio_register r = { .range = { (uintptr_t)page_addr(s->area, s->first), (uint64_t)s->pages * PG }, .mode = s->modes };
+      struct uffdio_register r = { .range = { (uintptr_t)page_addr(s->area, s->first), (uint64_t)s->pages * areas[s->area].unit }, .mode = s->modes };
       if (ioctl(fd, UFFDIO_REGISTER, &r)) fail("setup: UFFDIO_REGISTER %s %s: %s", uffds[s->uffd].name, areas[s->area].name, errname(errno));
     }
   }
@@ -596,7 +783,7 @@ int main(int argc, char **argv) {
 
   for (int i = 0; i < nthrs; i++) {
     struct thr *t = thrs[i];
-    t->src = mmap(NULL, MAXPAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    t->src = mmap(NULL, SRC_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (t->src == MAP_FAILED) fail("mmap source: %s", errname(errno));
     if (pthread_create(&t->th, NULL, worker, t)) fail("pthread_create");
     while (__atomic_load_n(&t->tid, __ATOMIC_SEQ_CST) == 0) usleep(100);
@@ -607,9 +794,14 @@ int main(int argc, char **argv) {
     if (t->statfd < 0) fail("open %s: %s", path, errname(errno));
   }
 
+  /* Every other mapping (stacks, sources) exists by now: nothing else can land in the unmapped areas. */
+  for (int i = 0; i < nareas; i++)
+    if (areas[i].unmapped && munmap(areas[i].base, (size_t)areas[i].pages * areas[i].unit)) fail("munmap unmapped area %s: %s", areas[i].name, errname(errno));
+
   for (int k = 0; k < nruns; k++) run_turn(runs[k]);
   print_transcript();
   fflush(stdout);
+  for (int i = 0; i < __atomic_load_n(&nchildren, __ATOMIC_SEQ_CST); i++) { kill(children[i], SIGKILL); waitpid(children[i], NULL, __WALL); }
   /* Threads still asleep in a fault or a read() end with the process. */
   _exit(0);
 }

@@ -63,6 +63,9 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
   const base = (area: string): number => bases[sc.areas.findIndex(a => a.name === area)]!;
   const uffdIndex = (name: string): number => sc.uffds.findIndex(u => u.name === name);
   const hasClose = programs.some(ops => ops.some(op => op.op === 'close'));
+  // UFFDIO_API by a scenario thread (not setup) writes ctx->features, which every syscall's
+  // "-EINVAL before UFFDIO_API" check reads: then entering a syscall is a scheduling point.
+  const hasApiOp = sc.threads.some(th => th.ops.some(op => op.op === 'api'));
   const opOf = (s: KernelState, t: Tid): Op | undefined => programs[t]?.[thread(s, t).user.pc];
   /** Default content a monitor copies into a page. */
   const contentFor = (page: number, content: number | null): number => content ?? 100 + page;
@@ -191,7 +194,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           if (op === undefined) return true;
           if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
           if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
-          return !hasClose;
+          return !hasClose && !hasApiOp;
         },
         run: (d, t, k) => {
           const op = opOf(d, t);

@@ -8,7 +8,7 @@ import { fuzzKernel } from '../conformance/fuzz.js';
 import { compileRunner, formatTranscript, removeRunner, runOnKernel, runOnModel } from '../conformance/index.js';
 
 const SEED = 20261121;
-const RUNS = 300;
+const RUNS = 600;
 
 test(`${RUNS} generated sequential scripts (seed ${SEED}): kernel and model agree`, t => {
   const runner = compileRunner();

@@ -211,3 +211,34 @@ test('parseScenario rejects non-objects at the top level', (t) => {
     t.true(e?.message.startsWith('(top level)'), String(e?.message));
   }
 });
+
+// ---------------------------------------------------------------- register modes and feature bits
+const withOps = (register: object, ops: object[], features: string[] = []): object => ({
+  name: 'x', areas: [{ name: 'A', pages: 2, kind: 'shmem' }], uffds: [{ name: 'U', features, register: [register] }],
+  threads: [{ name: 'w', ops }],
+});
+
+test('parseScenario: WP and MINOR registrations parse when nothing accesses memory', (t) => {
+  const sc = parseScenario(withOps({ area: 'A', modes: ['MINOR', 'WP'] }, [{ op: 'register', uffd: 'U', area: 'A', first: 0, pages: 1, modes: [] }]));
+  t.deepEqual(sc.uffds[0]!.register[0]!.modes, ['MINOR', 'WP']);
+  t.deepEqual((sc.threads[0]!.ops[0] as { modes: string[] }).modes, []);
+});
+
+test('parseScenario: an access in a scenario that registers WP or MINOR is refused (those faults are not modelled)', (t) => {
+  const e = t.throws(() => parseScenario(withOps({ area: 'A', modes: ['MISSING', 'WP'] }, [{ op: 'read', area: 'A', page: 0 }])), { instanceOf: ScenarioError });
+  t.regex(e?.message ?? '', /^threads\[0\]\.ops\[0\]: expected no memory access in a scenario that registers WP or MINOR/);
+  const e2 = t.throws(() => parseScenario(withOps({ area: 'A' }, [{ op: 'register', uffd: 'U', area: 'A', first: 0, modes: ['MINOR'] }, { op: 'write', area: 'A', page: 1 }])), { instanceOf: ScenarioError });
+  t.regex(e2?.message ?? '', /^threads\[0\]\.ops\[1\]/);
+});
+
+test('parseScenario: a setup registration needs a mode; an operation may pass none (mode 0)', (t) => {
+  const e = t.throws(() => parseScenario(withOps({ area: 'A', modes: [] }, [])), { instanceOf: ScenarioError });
+  t.regex(e?.message ?? '', /^uffds\[0\]\.register\[0\]\.modes: expected at least one register mode/);
+});
+
+test('parseScenario: bit<N> features: a known bit becomes its name, an unknown one stays raw; unmodelled features are still refused', (t) => {
+  const sc = parseScenario(withOps({ area: 'A' }, [{ op: 'api', uffd: 'U', features: ['bit8', 'bit17', 'MINOR_SHMEM'] }]));
+  t.deepEqual((sc.threads[0]!.ops[0] as { features: string[] }).features, ['UFFD_FEATURE_MINOR_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'bit17']);
+  const e = t.throws(() => parseScenario(withOps({ area: 'A' }, [], ['bit7'])), { instanceOf: ScenarioError });
+  t.regex(e?.message ?? '', /^uffds\[0\]\.features\[0\]: .*UFFD_FEATURE_SIGBUS is not modelled yet/);
+});

@@ -38,17 +38,22 @@ function result(r: string, out: Json): Json {
 }
 
 
-/** Locals: ctx, features (requested names). */
+/**
+ * Locals: ctx, features (requested names; 'bit<N>' for a bit v6.18 does not
+ * define, see model/scenario.ts). The EVENT_FORK capability check (-EPERM
+ * without CAP_SYS_PTRACE) is not modelled: the conformance runner is root.
+ */
 export const userfaultfd_api: KernelFn = {
   name: 'userfaultfd_api',
   cites: 'fs/userfaultfd.c: userfaultfd_api()',
   entry: 'cmpxchg(ctx->features)',
   steps: {
     'cmpxchg(ctx->features)': {
-      doc: 'copy_to_user(supported features, UFFD_API_IOCTLS); cmpxchg(&ctx->features, 0, features | UFFD_FEATURE_INITIALIZED): -EINVAL (struct zeroed) if it was already set',
+      doc: 'features & ~supported: -EINVAL (struct zeroed, ctx untouched); copy_to_user(supported features, UFFD_API_IOCTLS); cmpxchg(&ctx->features, 0, features | UFFD_FEATURE_INITIALIZED): -EINVAL (struct zeroed) if it was already set',
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
-        if (c.features.length > 0) {
+        const unknown = local<string[]>(d, t, 'features').some(f => !f.startsWith('UFFD_FEATURE_'));
+        if (unknown || c.features.length > 0) {
           ret(d, t, result('EINVAL', '0x0'));
           return;
         }
@@ -61,12 +66,25 @@ export const userfaultfd_api: KernelFn = {
 
 const MODE_FLAG: { readonly [m: string]: UffdVmFlag } = { MISSING: 'VM_UFFD_MISSING', WP: 'VM_UFFD_WP', MINOR: 'VM_UFFD_MINOR' };
 
-/** Locals: ctx, start, end (pages), modes. */
+/**
+ * Locals: ctx, start, end (pages), modes. x86-64: pgtable_supports_uffd_wp()
+ * and CONFIG_HAVE_ARCH_USERFAULTFD_MINOR hold, and uffd-wp PTE markers are
+ * configured, so vma_can_userfault() (mm/userfaultfd.c) accepts WP on anon
+ * and shmem and MINOR on shmem only; VM_DROPPABLE and WP_ASYNC are not modelled.
+ */
 export const userfaultfd_register: KernelFn = {
   name: 'userfaultfd_register',
   cites: 'fs/userfaultfd.c: userfaultfd_register(), userfaultfd_register_range()',
-  entry: 'mmap_write_lock',
+  entry: 'check_mode',
   steps: {
+    check_mode: {
+      doc: 'copy_from_user; !uffdio_register.mode: -EINVAL (before validate_range and mmap_write_lock)',
+      local: true,
+      run: (d, t) => {
+        if (local<string[]>(d, t, 'modes').length === 0) ret(d, t, result('EINVAL', null));
+        else goTo(d, t, 'mmap_write_lock');
+      },
+    },
     ...mmapLockSteps('mmap_write_lock', true, 'userfaultfd_register_range', 'mmget_not_zero(mm); mmap_write_lock(mm)'),
     userfaultfd_register_range: {
       doc: 'vma_find(); check every VMA (vma_can_userfault -EINVAL, other ctx -EBUSY); set ctx + VM_UFFD_* with split/merge; mmap_write_unlock; ioctls mask',
