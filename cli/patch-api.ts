@@ -205,22 +205,27 @@ export function checkCorpus(entries: readonly CorpusEntry[] = knownBugs): Corpus
   return entries.map(checkCorpusEntry);
 }
 
-/** The corpus table of `uffd-mc check --corpus`. */
+/** The corpus table of `uffd-mc check --corpus`: one row per entry (title last); an unmodelled entry's needs on the line below it. */
 export function formatCorpus(rows: readonly CorpusRow[]): string {
   const cells = rows.map(r => {
     const c = r.entry.check;
-    if (!isModelled(c)) return [r.entry.id, r.entry.title, r.entry.commit, r.entry.scope, '-', '-', '-', '-', '-', r.note];
+    if (!isModelled(c)) return [r.entry.id, r.entry.commit, r.entry.scope, '-', '-', '-', '-', '-', 'not yet modelled', r.entry.title];
     const pre = r.prefix!.result;
     const fix = r.fixed!.result;
     return [
-      r.entry.id, r.entry.title, r.entry.commit, r.entry.scope, c.variant, c.scenario, c.property,
-      pre.violation === null ? 'no violation' : `violates ${pre.violation.property} (depth ${pre.violation.depth})`,
+      r.entry.id, r.entry.commit, r.entry.scope, c.variant, c.scenario, c.property,
+      pre.violation === null ? 'no violation' : `violates (depth ${pre.violation.depth})`,
       fix.violation === null ? `ok (${fix.states} states)` : `violates ${fix.violation.property}`,
-      r.status === 'pass' ? 'pass' : `FAIL: ${r.note}`,
+      r.status, r.entry.title,
     ];
   });
-  const lines = table(['#', 'title', 'commit', 'scope', 'pre-fix variant', 'scenario', 'must violate', 'pre-fix', 'fixed (mainline)', 'result'], cells);
+  const lines = table(['#', 'commit', 'scope', 'pre-fix variant', 'scenario', 'must violate', 'pre-fix', 'fixed (mainline)', 'result', 'title'], cells);
+  const out = lines.slice(0, 2);
+  rows.forEach((r, i) => {
+    out.push(lines[i + 2]!);
+    if (r.status !== 'pass') out.push(`    ${r.note}`);
+  });
   const n = (s: CorpusRow['status']): number => rows.filter(r => r.status === s).length;
-  lines.push('', `corpus: ${n('pass')} pass, ${n('FAIL')} fail, ${n('not modelled')} not yet modelled (of ${rows.length} entries)`);
-  return `${lines.join('\n')}\n`;
+  out.push('', `corpus: ${n('pass')} pass, ${n('FAIL')} fail, ${n('not modelled')} not yet modelled (of ${rows.length} entries)`);
+  return `${out.join('\n')}\n`;
 }

@@ -27,7 +27,7 @@ export interface CorpusEntry {
   /** The entry's number in known-bugs.md, or 'seed-001'. */
   readonly id: string;
   readonly title: string;
-  /** Fixing commit (12 hex), or where the design rule comes from. */
+  /** Fixing commit (12 hex), 'v4.3 design' for a rule of the original series whose hash is not located, or 'synthetic'. */
   readonly commit: string;
   /** known-bugs.md scope: SC, SC+ (with the feature named), partial, out. */
   readonly scope: string;
@@ -50,7 +50,7 @@ export const knownBugs: readonly CorpusEntry[] = [
     check: { variant: 'no-refile-seq', scenario: 'refile-race', property: 'no-lost-wakeup' },
   },
   {
-    id: '6', title: 'must_wait re-check after queueing (UFFDIO_COPY|ZEROPAGE vs read race)', commit: 'design, v4.3 series (mainline hash not located)', scope: 'SC', invariant: 'G3',
+    id: '6', title: 'must_wait re-check after queueing (UFFDIO_COPY|ZEROPAGE vs read race)', commit: 'v4.3 design', scope: 'SC', invariant: 'G3',
     check: { variant: 'no-must-wait-recheck', scenario: 'fault-vs-copy', property: 'no-lost-wakeup' },
   },
   {
@@ -70,11 +70,11 @@ export const knownBugs: readonly CorpusEntry[] = [
     check: { needs: 'spurious wakeups as a bounded choice, and the pre-v5.7 single FAULT_FLAG_ALLOW_RETRY (the v6.18 fault path retries any number of times)' },
   },
   {
-    id: '17', title: 'UFFDIO_UNREGISTER wakes pending faults in the range', commit: '86039bd3b4e6 (design)', scope: 'SC', invariant: 'G3, G4',
+    id: '17', title: 'UFFDIO_UNREGISTER wakes pending faults in the range', commit: '86039bd3b4e6', scope: 'SC', invariant: 'G3, G4',
     check: { variant: 'unregister-no-wake', scenario: 'unregister-while-waiting', property: 'no-lost-wakeup' },
   },
   {
-    id: 'seed-001', title: 'has_unmap_ctx() dedup removed: one munmap over two VMAs of one uffd sends two UNMAP events', commit: 'synthetic (dedup since dcfa9256a1ab)', scope: 'SC', invariant: 'UNMAP exactly once',
+    id: 'seed-001', title: 'has_unmap_ctx() dedup removed: one munmap over two VMAs of one uffd sends two UNMAP events', commit: 'synthetic', scope: 'SC', invariant: 'UNMAP exactly once',
     check: { variant: 'no-unmap-dedup', scenario: 'unmap-two-vmas-one-uffd', property: 'unmap-event-exactly-once' },
   },
 ];

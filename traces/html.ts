@@ -35,6 +35,7 @@ td.n { color: #777; text-align: right; }
 td.cell .what { font-family: ui-monospace, monospace; font-weight: bold; white-space: nowrap; }
 td.cell ul { margin: .2em 0 0; padding-left: 1.2em; font-family: ui-monospace, monospace; font-size: 12px; }
 td.cell .wake { color: #0b5d0b; }
+td.cell .op { color: #555; font-style: italic; }
 tr.stuck td.cell { background: #fff4d6; font-family: ui-monospace, monospace; font-size: 12px; }
 table.lanes.focus tr.step:not(.on) { opacity: .35; }
 `;
@@ -70,15 +71,18 @@ export function formatHtml(t: RenderedTrace, trace?: Trace): string {
     : t.diverged !== null
       ? `<p class="verdict bad">DIVERGED ${e(t.diverged)}</p>`
       : `<p class="verdict good">✓ no property violated along this schedule on ${e(t.variant)}</p>`;
+  const lastOp = new Map<string, string | undefined>();
   const rows = t.steps.map(r => {
-    const what = r.op !== undefined ? r.op : `${r.fn}():${r.label}`;
+    const what = r.fn === 'user' ? r.op ?? 'user' : `${r.fn}():${r.label}`;
+    const op = r.fn !== 'user' && r.op !== undefined && lastOp.get(r.thread) !== r.op ? `<div class="op">${e(r.op)}</div>` : '';
+    lastOp.set(r.thread, r.op);
     const items = [
       ...r.changes.map(c => `<li>${e(c)}</li>`),
       ...(r.wakes ?? []).map(w => `<li class="wake">wakes ${e(w)}</li>`),
       ...(r.also.length > 0 ? [`<li>then, locally: ${e(r.also.join(' '))}</li>`] : []),
     ];
     const cells = cols.map(c => (c === r.thread
-      ? `<td class="cell"><div class="what">${e(what)}</div>${items.length > 0 ? `<ul>${items.join('')}</ul>` : ''}</td>`
+      ? `<td class="cell">${op}<div class="what">${e(what)}</div>${items.length > 0 ? `<ul>${items.join('')}</ul>` : ''}</td>`
       : '<td></td>'));
     return `<tr class="step" data-step="${r.step}" data-thread="${e(r.thread)}"><td class="n">${r.step}</td>${cells.join('')}</tr>`;
   });

@@ -9,8 +9,8 @@ import type { RenderedTrace } from './render.js';
 /** Mermaid text: its entity codes for the characters that end or break a message. */
 function esc(text: string): string {
   return text
-    .replace(/#/g, '#35;').replace(/;/g, '#59;').replace(/</g, '#lt;').replace(/>/g, '#gt;')
-    .replace(/->/g, '→').replace(/[\r\n]+/g, ' ');
+    .replace(/->/g, '→').replace(/#/g, '#35;').replace(/;/g, '#59;').replace(/</g, '#lt;').replace(/>/g, '#gt;')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** Participant ids: letters, digits and _ only; the thread's name is the alias shown. */
@@ -26,7 +26,7 @@ export function formatMermaid(t: RenderedTrace): string {
   out.push(`  title ${esc(`${t.scenario.name} on ${t.variant}${t.violation !== null ? `: ${t.violation.property} violated` : ''}`)}`);
   for (const n of names) out.push(`  participant ${id.get(n)} as ${esc(n)}`);
   for (const r of t.steps) {
-    const what = r.op !== undefined ? r.op : `${r.fn}():${r.label}`;
+    const what = r.fn === 'user' ? r.op ?? 'user' : `${r.fn}():${r.label}`;
     const changes = r.changes.filter(c => !c.startsWith('('));
     out.push(`  Note over ${id.get(r.thread)}: ${esc(`${r.step}. ${what}`)}${changes.length > 0 ? `<br/>${changes.map(esc).join('<br/>')}` : ''}`);
     for (const w of r.wakes ?? []) out.push(`  ${id.get(r.thread)}->>${id.get(w)}: ${esc(`wakes ${w}`)}`);
