@@ -130,6 +130,7 @@ export function toCommand(argv: readonly string[]): Command {
       }
       only(['variant', 'strategy', 'max-depth', 'max-states', 'trace', 'json', 'no-time', 'format', 'summary']);
       const format = traceFormat(o.format);
+      if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
       if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');
       return {
         verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', ...bounds(o),

@@ -180,7 +180,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     }
     checks.push(c);
   }
-  if (cmd.summary === true) io.out(`${cmd.json ? '' : '\n'}${summaryBlock([{ variant, source: variantFromFile ? cmd.variant : undefined, checks }])}`);
+  if (cmd.summary === true) io.out(`\n${summaryBlock([{ variant, source: variantFromFile ? cmd.variant : undefined, checks }])}`);
   return violations > 0 ? 1 : 0;
 }
 

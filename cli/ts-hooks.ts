@@ -1,8 +1,8 @@
 /**
  * Module hooks (node:module register()) for variant files:
  *
- * - `import ... from 'uffd-mc'` resolves to this running copy of uffd-mc
- *   (cli/api.js), wherever the variant file lives: a variant must patch the
+ * - `import ... from 'uffd-mc'` (and 'uffd-mc/cli') resolves to this running
+ *   copy of uffd-mc (cli/api.js, cli/main.js), wherever the variant file lives: a variant must patch the
  *   same model the checker explores, not another installed copy.
  * - `.ts` / `.mts` files are transpiled in memory with the TypeScript
  *   compiler (ts.transpileModule: types are erased, not checked), so a
@@ -14,7 +14,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const API_URL = new URL('./api.js', import.meta.url).href;
+/** The package's own entry points (package.json "exports"), in this copy. */
+const SELF: { readonly [specifier: string]: string } = {
+  'uffd-mc': new URL('./api.js', import.meta.url).href,
+  'uffd-mc/cli': new URL('./main.js', import.meta.url).href,
+};
 
 interface ResolveContext { conditions: string[]; parentURL?: string | undefined }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<{ url: string; format?: string | null }>;
@@ -22,7 +26,8 @@ interface LoadContext { format?: string | null | undefined; conditions: string[]
 type NextLoad = (url: string, context: LoadContext) => Promise<{ format: string; source?: string | ArrayBuffer | null }>;
 
 export async function resolve(specifier: string, context: ResolveContext, next: NextResolve): Promise<{ url: string; format?: string | null; shortCircuit?: boolean }> {
-  if (specifier === 'uffd-mc') return { url: API_URL, format: 'module', shortCircuit: true };
+  const self = SELF[specifier];
+  if (self !== undefined) return { url: self, format: 'module', shortCircuit: true };
   return next(specifier, context);
 }
 

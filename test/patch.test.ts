@@ -146,6 +146,12 @@ test('check --summary: a cover-letter block with the version, the variant, each 
   t.regex(lines.at(-1)!, /^ {2}2 scenarios, 1 variant, \d+ states explored; every run COMPLETE$/);
 });
 
+test('check --summary --json is a usage error (the block is text)', async t => {
+  const { code, io } = await cli(['check', 'fault-and-monitor', '--summary', '--json']);
+  t.is(code, 2);
+  t.true(io.stderr.includes('does not combine with --json'));
+});
+
 test('summaryBlock says BOUNDED when a bound cut a run', async t => {
   const { io } = await cli(['check', 'fault-and-monitor', '--max-states', '5', '--summary', '--no-time']);
   t.regex(io.stdout, /fault-and-monitor\s+ok, \d+ states, BOUNDED\(max-states\)/);
