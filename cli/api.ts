@@ -10,7 +10,9 @@ import type { UffdModel } from '../model/index.js';
 import type { Scenario } from '../model/scenario.js';
 import type { KernelState } from '../model/state.js';
 import type { Variant } from '../model/variants.js';
-import { builtinVariants, findVariant, kernelFor } from '../model/variants.js';
+import { builtinVariants, findVariant, kernelFor, VariantError } from '../model/variants.js';
+import { mainlineKernel } from '../model/kernel.js';
+import type { Step } from '../model/engine.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
 import type { Explain } from '../properties/index.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
@@ -21,12 +23,47 @@ const conformanceCases = [...coreCases, ...modelledEventCases];
 import { TRACE_FORMAT } from '../traces/format.js';
 import type { Trace } from '../traces/format.js';
 import { formatSteps, renderSteps } from '../traces/render.js';
+import type { RenderedTrace } from '../traces/render.js';
+import { formatRace } from '../traces/race.js';
+import { formatMermaid } from '../traces/mermaid.js';
+import { formatHtml } from '../traces/html.js';
+import { testFromTraceSource as buildTestFromTrace } from '../traces/test-from-trace.js';
 
 export const VERSION = '0.1.0';
 export const KERNEL_REF = 'v6.18';
 
 export { builtinScenarios, builtinVariants, findVariant };
 export type { Scenario, Variant, CheckResult, Trace };
+
+// For variant files (`import { goTo, mainlineStep } from 'uffd-mc'`): the
+// engine's helpers a step's run() uses, and the mainline steps to wrap.
+export { call, goTo, local, ret, setLocal } from '../model/engine.js';
+export type { Kernel, KernelFn, Step } from '../model/engine.js';
+export type { Patch } from '../model/variants.js';
+export type { KernelState, Tid } from '../model/state.js';
+
+/** A step of the mainline model, to reuse or wrap in a patch; a clear error if it does not exist. */
+export function mainlineStep(fn: string, label: string): Step {
+  const f = mainlineKernel[fn];
+  if (f === undefined) throw new VariantError(`mainlineStep(): the model has no function ${fn}() (see 'uffd-mc steps')`);
+  const st = f.steps[label];
+  if (st === undefined) throw new VariantError(`mainlineStep(): ${fn}() has no step "${label}" (steps: ${Object.keys(f.steps).join(', ')})`);
+  return st;
+}
+
+/** `uffd-mc steps [FN ...]`: every kernel function of a variant's model, its citation, and its steps with their docs. */
+export function stepsText(variant: Variant, fns: readonly string[] = []): string {
+  const k = kernelFor(variant);
+  const names = fns.length > 0 ? [...fns] : Object.keys(k).sort();
+  const lines: string[] = [];
+  for (const name of names) {
+    const f = k[name];
+    if (f === undefined) throw new VariantError(`steps: the model has no function ${name}() (functions: ${Object.keys(k).sort().join(', ')})`);
+    lines.push(`${name}()  [${f.cites}]  entry: ${f.entry}`);
+    for (const [label, st] of Object.entries(f.steps)) lines.push(`  ${label.padEnd(36)} ${st.local === true ? '(local) ' : ''}${st.guard !== undefined ? '(guarded) ' : ''}${st.doc}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 export interface CheckOptions {
   strategy?: Strategy;
@@ -122,33 +159,56 @@ export interface ReplayReport {
   diverged: { step: number; expected: string; enabled: string[] } | null;
 }
 
-/** Replay a trace on `variant` (default: the trace's own) and render it step by step. */
-export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
+/** Replay a trace on `variant` and keep what the renderers show (traces/render.ts RenderedTrace). */
+export function renderTrace(trace: Trace, variant: Variant): RenderedTrace {
   const m = buildModel(trace.scenario, variant);
   const cm = toCheckerModel(m);
   const rep = replayChoices(cm, trace.steps);
   const tids = rep.choices.map((choice, i) => cm.actions(rep.states[i]!)[choice]!);
   const ran = tids.map((t, i) => m.stepWithLabels(rep.states[i]!, t).ran);
-  const rows = renderSteps(trace.scenario, rep.states, tids.map((t, i) => rep.states[i]!.threads[t]!.name), ran);
+  const steps = renderSteps(trace.scenario, rep.states, tids.map((t, i) => rep.states[i]!.threads[t]!.name), ran);
+  const last = rep.states.at(-1)!;
+  const explain = explainer(m);
+  const stuck = last.threads.flatMap((th, t) => {
+    const top = th.frames.at(-1);
+    const why = explain(last, t);
+    return top === undefined || why === 'runnable' ? [] : [{ thread: th.name, at: `${top.fn}():${top.at}`, why }];
+  });
+  const dv = rep.divergence;
+  return {
+    scenario: trace.scenario, recordedOn: trace.variant, variant: variant.name, tool: `uffd-mc ${VERSION}`, kernel: KERNEL_REF,
+    threads: trace.scenario.threads.map(th => th.name), steps,
+    violation: rep.violation === null ? null : { property: rep.violation.property, message: rep.violation.message, step: rep.violation.state },
+    diverged: dv === null ? null : `at step ${dv.step + 1}: the trace takes "${dv.expected}", but on ${variant.name} the enabled steps are: ${dv.enabled.join('; ') || 'none'}`,
+    stuck,
+  };
+}
+
+/** Replay a trace on `variant` (default: the trace's own) and render it step by step. */
+export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
+  const m = buildModel(trace.scenario, variant);
+  const cm = toCheckerModel(m);
+  const rep = replayChoices(cm, trace.steps);
+  const rendered = renderTrace(trace, variant);
   const last = rep.states.at(-1)!;
   const lines: string[] = [
     `replay of ${trace.scenario.name}: ${trace.steps.length} steps recorded on variant ${trace.variant}, replayed on ${variant.name}`,
-    formatSteps(rows),
+    formatSteps(rendered.steps),
   ];
   let exitCode: 0 | 1 | 3 = 0;
   let diverged: ReplayReport['diverged'] = null;
   if (rep.divergence !== null) {
     const dv = rep.divergence;
     diverged = { step: dv.step, expected: dv.expected, enabled: dv.enabled };
-    lines.push(`DIVERGED at step ${dv.step + 1}: the trace takes "${dv.expected}", but on ${variant.name} the enabled steps are: ${dv.enabled.join('; ') || 'none'}`);
+    lines.push(`DIVERGED ${rendered.diverged}`);
     exitCode = 3;
   }
-  const violation = rep.violation === null ? null : { property: rep.violation.property, message: rep.violation.message, step: rep.violation.state };
+  const violation = rendered.violation;
   if (violation !== null) {
     lines.push(`✗ ${violation.property} violated after step ${violation.step}: ${violation.message}`);
     if (exitCode === 0) exitCode = 1;
   }
-  const sameVariant = variant.name === trace.variant || trace.variant.endsWith('.js') || trace.variant.endsWith('.mjs');
+  const sameVariant = variant.name === trace.variant || /\.(m?js|m?ts)$/.test(trace.variant);
   if (violation !== null && sameVariant && rep.divergence === null && violation.property !== trace.property) {
     lines.push(`DIVERGED: the trace recorded a violation of ${trace.property}, but the replay violates ${violation.property}: the model changed since the trace was written`);
     exitCode = 3;
@@ -166,8 +226,17 @@ export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
   return { text: `${lines.join('\n')}\n`, exitCode, violation, diverged };
 }
 
-/** The header and table of a counterexample, as printed by `uffd-mc check`. */
-export function formatCounterexample(c: ScenarioCheck, traceFile: string | null): string {
+/** A replayed trace in one of the people formats. */
+export function formatTrace(t: RenderedTrace, format: 'race' | 'mermaid' | 'html', trace?: Trace): string {
+  switch (format) {
+    case 'race': return formatRace(t);
+    case 'mermaid': return formatMermaid(t);
+    case 'html': return formatHtml(t, trace);
+  }
+}
+
+/** The header and table (or race diagram, or Mermaid diagram) of a counterexample, as printed by `uffd-mc check`. */
+export function formatCounterexample(c: ScenarioCheck, traceFile: string | null, format: 'text' | 'race' | 'mermaid' = 'text'): string {
   const v = c.result.violation;
   if (v === null) return '';
   if (c.trace === null) return `✗ ${v.property}: ${v.message}\n`;
@@ -176,7 +245,7 @@ export function formatCounterexample(c: ScenarioCheck, traceFile: string | null)
     `  ${v.message}`,
   ];
   if (traceFile !== null) head.push(`  replay: uffd-mc replay ${traceFile}`);
-  const body = replayTrace(c.trace, c.variant).text;
+  const body = format === 'text' ? replayTrace(c.trace, c.variant).text : formatTrace(renderTrace(c.trace, c.variant), format);
   return `${head.join('\n')}\n${body}`;
 }
 
@@ -206,4 +275,17 @@ export function listText(): string {
   lines.push('properties:');
   for (const p of props) lines.push(`  ${p.name.padEnd(26)} ${p.kind.padEnd(9)} ${p.description}`);
   return `${lines.join('\n')}\n`;
+}
+
+// Validating a patch: diff, the known-bug corpus, the cover-letter summary.
+export { checkCorpus, checkCorpusEntry, diffVariants, formatCorpus, formatDiff, summaryBlock } from './patch-api.js';
+export type { CorpusRow, DiffReport, DiffRow, GoalStatus, SummaryRun } from './patch-api.js';
+export { knownBugs } from '../scenarios/known-bugs.js';
+export type { CorpusEntry } from '../scenarios/known-bugs.js';
+
+// Traces: parsing, and the regression test generated from one.
+export { parseTrace, serializeTrace } from '../traces/format.js';
+/** The ava test source of `uffd-mc test-from-trace`. */
+export function testFromTraceSource(trace: Trace): string {
+  return buildTestFromTrace(trace, `uffd-mc ${VERSION}`);
 }

@@ -10,18 +10,32 @@ export class UsageError extends Error {
 
 export const USAGE = `usage:
   uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs] [--max-depth N] [--max-states N] [--trace FILE] [--json] [--no-time]
-  uffd-mc replay TRACE [--variant NAME|FILE]
+  uffd-mc check --corpus
+  uffd-mc replay TRACE [--variant NAME|FILE] [--format text|race|mermaid|html]
+  uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs] [--max-depth N] [--max-states N]
+  uffd-mc test-from-trace TRACE [--out FILE]
+  uffd-mc steps [FUNCTION ...] [--variant NAME|FILE]
   uffd-mc conform [CASE ...] [--variant NAME]
   uffd-mc list
   uffd-mc show SCENARIO
 SCENARIO is a built-in name (see 'uffd-mc list') or a scenario JSON file; none means every built-in.
+NAME|FILE is a built-in variant or a variant file (.ts, .mjs, .js). --format (check: text|race|mermaid) renders the counterexample;
+html writes one self-contained page (replay only: uffd-mc replay T --format html > cex.html). --summary adds a block for a cover letter.
 CASE is a conformance case (see 'uffd-mc list'); none means all: each runs on this machine's kernel and on the model.
-Exit codes: 0 all properties hold (conform: all cases agree), 1 a violation (conform: a difference), 2 bad input or usage, 3 replay diverged.
+Exit codes: 0 all properties hold (conform: all cases agree; diff: the patched variant is clean; --corpus: every modelled entry
+found in both directions), 1 a violation (conform: a difference; diff: the patched variant violates a property or no longer
+reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usage, 3 replay diverged, 4 internal error.
 `;
 
+export type TraceFormat = 'text' | 'race' | 'mermaid' | 'html';
+
 export type Command =
-  | { verb: 'check'; scenarios: string[]; variant: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null; trace: string | null; json: boolean; time: boolean }
-  | { verb: 'replay'; trace: string; variant: string | null }
+  | { verb: 'check'; scenarios: string[]; variant: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true }
+  | { verb: 'corpus' }
+  | { verb: 'replay'; trace: string; variant: string | null; format?: TraceFormat }
+  | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null }
+  | { verb: 'test-from-trace'; trace: string; out: string | null }
+  | { verb: 'steps'; fns: string[]; variant: string }
   | { verb: 'conform'; cases: string[]; variant: string }
   | { verb: 'list' }
   | { verb: 'show'; scenario: string }
@@ -37,6 +51,44 @@ function traceFile(v: string | undefined): string | null {
   if (v === undefined) return null;
   if (v === '') throw new UsageError('--trace: expected a file name');
   return v;
+}
+
+/** Options of the patch-validation commands (diff, --corpus, --format, --summary, test-from-trace). */
+const PATCH_OPTIONS = {
+  corpus: { type: 'boolean' },
+  summary: { type: 'boolean' },
+  format: { type: 'string' },
+  base: { type: 'string' },
+  patched: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+interface ParsedValues { [k: string]: string | boolean | undefined }
+
+function traceFormat(v: string | boolean | undefined): TraceFormat {
+  if (v === undefined) return 'text';
+  if (v === 'text' || v === 'race' || v === 'mermaid' || v === 'html') return v;
+  throw new UsageError(`--format: expected text, race, mermaid or html, got "${String(v)}"`);
+}
+
+/** --strategy, --max-depth, --max-states, shared by check and diff. */
+function bounds(o: ParsedValues): { strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null } {
+  const strategy = o['strategy'] ?? 'bfs';
+  if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`--strategy: expected bfs or dfs, got "${String(strategy)}"`);
+  const maxStates = count('max-states', o['max-states'] as string | undefined);
+  if (maxStates === 0) throw new UsageError('--max-states: expected at least 1');
+  return { strategy, maxDepth: count('max-depth', o['max-depth'] as string | undefined), maxStates };
+}
+
+function diffCommand(o: ParsedValues, rest: string[]): Command {
+  for (const k of Object.keys(o)) {
+    if (o[k] !== undefined && !['base', 'patched', 'strategy', 'max-depth', 'max-states'].includes(k)) throw new UsageError(`--${k} does not apply to 'diff'`);
+  }
+  const base = o['base'];
+  const patched = o['patched'];
+  if (typeof base !== 'string' || base === '') throw new UsageError('diff needs --base NAME|FILE (the variant before the patch, e.g. mainline)');
+  if (typeof patched !== 'string' || patched === '') throw new UsageError('diff needs --patched NAME|FILE (the variant with the patch)');
+  return { verb: 'diff', scenarios: rest, base, patched, ...bounds(o) };
 }
 
 export function toCommand(argv: readonly string[]): Command {
@@ -55,6 +107,7 @@ export function toCommand(argv: readonly string[]): Command {
         json: { type: 'boolean' },
         'no-time': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        ...PATCH_OPTIONS,
       },
     });
   } catch (e) {
@@ -70,22 +123,36 @@ export function toCommand(argv: readonly string[]): Command {
   };
   switch (verb) {
     case 'check': {
-      only(['variant', 'strategy', 'max-depth', 'max-states', 'trace', 'json', 'no-time']);
-      const strategy = o.strategy ?? 'bfs';
-      if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`--strategy: expected bfs or dfs, got "${strategy}"`);
-      const maxStates = count('max-states', o['max-states']);
-      if (maxStates === 0) throw new UsageError('--max-states: expected at least 1');
+      if (o.corpus === true) {
+        only(['corpus']);
+        if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
+        return { verb: 'corpus' };
+      }
+      only(['variant', 'strategy', 'max-depth', 'max-states', 'trace', 'json', 'no-time', 'format', 'summary']);
+      const format = traceFormat(o.format);
+      if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
+      if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');
       return {
-        verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', strategy,
-        maxDepth: count('max-depth', o['max-depth']), maxStates,
+        verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', ...bounds(o),
         trace: traceFile(o.trace), json: o.json === true, time: o['no-time'] !== true,
+        ...(o.format !== undefined ? { format } : {}), ...(o.summary === true ? { summary: true as const } : {}),
       };
     }
     case 'replay': {
-      only(['variant']);
+      only(['variant', 'format']);
       if (rest.length !== 1) throw new UsageError(`replay takes exactly one TRACE file, got ${rest.length}`);
-      return { verb: 'replay', trace: rest[0]!, variant: o.variant ?? null };
+      return { verb: 'replay', trace: rest[0]!, variant: o.variant ?? null, ...(o.format !== undefined ? { format: traceFormat(o.format) } : {}) };
     }
+    case 'diff': return diffCommand(o, rest);
+    case 'test-from-trace': {
+      only(['out']);
+      if (rest.length !== 1) throw new UsageError(`test-from-trace takes exactly one TRACE file, got ${rest.length}`);
+      if (o.out === '') throw new UsageError('--out: expected a file name');
+      return { verb: 'test-from-trace', trace: rest[0]!, out: o.out ?? null };
+    }
+    case 'steps':
+      only(['variant']);
+      return { verb: 'steps', fns: rest, variant: o.variant ?? 'mainline' };
     case 'conform':
       only(['variant']);
       return { verb: 'conform', cases: rest, variant: o.variant ?? 'mainline' };
@@ -98,6 +165,6 @@ export function toCommand(argv: readonly string[]): Command {
       if (rest.length !== 1) throw new UsageError('show takes exactly one SCENARIO name');
       return { verb: 'show', scenario: rest[0]! };
     default:
-      throw new UsageError(`unknown command "${verb}" (expected check, replay, conform, list or show)`);
+      throw new UsageError(`unknown command "${verb}" (expected check, replay, diff, test-from-trace, steps, conform, list or show)`);
   }
 }

@@ -5,10 +5,11 @@
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { ScenarioCheck, Trace, Variant } from './api.js';
-import { builtinScenarios, checkScenario, findVariant, formatCheckLine, formatCounterexample, listText, replayTrace } from './api.js';
+import { builtinScenarios, checkCorpus, checkScenario, diffVariants, findVariant, formatCheckLine, formatCorpus, formatCounterexample, formatDiff, formatTrace, listText, renderTrace, replayTrace, stepsText, summaryBlock, testFromTraceSource } from './api.js';
 import { toCommand, USAGE, UsageError } from './args.js';
 import { parseScenario, ScenarioError } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
@@ -50,10 +51,22 @@ export const nodeIo: Io = {
       throw e;
     }
   },
-  importModule: p => import(pathToFileURL(resolve(p)).href),
+  importModule: p => {
+    registerVariantHooks();
+    return import(pathToFileURL(resolve(p)).href);
+  },
   now: () => performance.now(),
   progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : null,
 };
+
+let hooksRegistered = false;
+
+/** Let variant files be TypeScript and import 'uffd-mc' from anywhere (cli/ts-hooks.ts). Once per process. */
+function registerVariantHooks(): void {
+  if (hooksRegistered) return;
+  register(new URL('./ts-hooks.js', import.meta.url));
+  hooksRegistered = true;
+}
 
 function readJson(io: Io, file: string): unknown {
   let text: string;
@@ -102,7 +115,6 @@ async function loadVariant(io: Io, arg: string): Promise<Variant> {
   const builtin = findVariant(arg);
   if (builtin !== undefined) return builtin;
   if (!looksLikeFile(arg)) throw new InputError(`--variant ${arg}: no built-in variant of that name (see 'uffd-mc list'), and not a file path`);
-  if (arg.endsWith('.ts')) throw new InputError(`--variant ${arg}: TypeScript variant files must be compiled to JavaScript first (node 20 cannot import .ts)`);
   let mod: unknown;
   try {
     mod = await io.importModule(arg);
@@ -122,6 +134,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
   const variantFromFile = findVariant(cmd.variant) === undefined;
   let violations = 0;
   let traceWritten = false;
+  const checks: ScenarioCheck[] = [];
   for (const [i, sc] of scenarios.entries()) {
     const t0 = io.now();
     let c: ScenarioCheck;
@@ -166,23 +179,28 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
       })}\n`);
     } else {
       io.out(`${formatCheckLine(c, ms)}\n`);
-      if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile)}\n`);
+      if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile, cmd.format === 'race' || cmd.format === 'mermaid' ? cmd.format : 'text')}\n`);
     }
+    checks.push(c);
   }
+  if (cmd.summary === true) io.out(`\n${summaryBlock([{ variant, source: variantFromFile ? cmd.variant : undefined, checks }])}`);
   return violations > 0 ? 1 : 0;
 }
 
-async function replay(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'replay' }>): Promise<number> {
-  let trace: Trace;
+function readTrace(io: Io, file: string): Trace {
   try {
-    trace = parseTrace(readJson(io, cmd.trace));
+    return parseTrace(readJson(io, file));
   } catch (e) {
-    if (e instanceof TraceError) throw new InputError(`${cmd.trace}: ${e.message}`);
+    if (e instanceof TraceError) throw new InputError(`${file}: ${e.message}`);
     throw e;
   }
+}
+
+async function replay(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'replay' }>): Promise<number> {
+  const trace = readTrace(io, cmd.trace);
   const variant = await loadVariant(io, cmd.variant ?? trace.variant);
   const report = replayTrace(trace, variant);
-  io.out(report.text);
+  io.out(cmd.format === undefined || cmd.format === 'text' ? report.text : formatTrace(renderTrace(trace, variant), cmd.format, trace));
   return report.exitCode;
 }
 
@@ -209,6 +227,58 @@ function conform(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'con
   }
   io.out(`conform: ${chosen.length - differ} agree, ${differ} differ (kernel of this machine vs model variant ${cmd.variant})\n`);
   return differ > 0 ? 1 : 0;
+}
+
+/** A built-in variant's name or a variant file, loaded as the CLI does (for generated regression tests). */
+export function variantNamed(arg: string): Promise<Variant> {
+  return loadVariant(nodeIo, arg);
+}
+
+// ---- Validating a patch: diff, --corpus, test-from-trace (cli/patch-api.ts) ----
+
+/** `uffd-mc check --corpus`: every known-bug entry, both ways. */
+function corpus(io: Io): number {
+  const rows = checkCorpus();
+  io.out(formatCorpus(rows));
+  return rows.some(r => r.status === 'FAIL') ? 1 : 0;
+}
+
+/** `uffd-mc diff --base V --patched V [SCENARIO ...]`: exit 0 if the patched variant is clean, 1 if not. */
+async function diff(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'diff' }>): Promise<number> {
+  const scenarios = cmd.scenarios.length === 0 ? [...builtinScenarios] : cmd.scenarios.map(a => loadScenario(io, a));
+  const base = await loadVariant(io, cmd.base);
+  const patched = await loadVariant(io, cmd.patched);
+  let report;
+  try {
+    report = diffVariants(scenarios, base, patched, {
+      strategy: cmd.strategy,
+      ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
+      ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
+    });
+  } catch (e) {
+    if (e instanceof VariantError) throw new InputError(e.message);
+    throw e;
+  }
+  const source = (arg: string): string | undefined => (findVariant(arg) === undefined ? arg : undefined);
+  io.out(formatDiff(report, { base: source(cmd.base), patched: source(cmd.patched) }));
+  return report.clean ? 0 : 1;
+}
+
+/** `uffd-mc test-from-trace TRACE [--out FILE]`: an ava test replaying the trace and asserting its violation. */
+function testFromTrace(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 'test-from-trace' }>): number {
+  const trace = readTrace(io, cmd.trace);
+  const text = testFromTraceSource(trace);
+  if (cmd.out === null) {
+    io.out(text);
+    return 0;
+  }
+  try {
+    io.writeFileAtomic(cmd.out, text);
+  } catch (e) {
+    throw new InputError(`${cmd.out}: cannot write the test: ${(e as NodeJS.ErrnoException).code ?? oneLine((e as Error).message)}`);
+  }
+  io.out(`wrote ${cmd.out}: an ava test replaying ${trace.scenario.name} (${trace.steps.length} steps on ${trace.variant}) and asserting ${trace.property}\n`);
+  return 0;
 }
 
 /** Leave quietly when our reader goes away (`uffd-mc check | head`): EPIPE is not an error. */
@@ -238,6 +308,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case 'check': return await check(io, cmd);
       case 'replay': return await replay(io, cmd);
       case 'conform': return conform(io, cmd);
+      case 'corpus': return corpus(io);
+      case 'diff': return await diff(io, cmd);
+      case 'steps': io.out(stepsText(await loadVariant(io, cmd.variant), cmd.fns)); return 0;
+      case 'test-from-trace': return testFromTrace(io, cmd);
     }
   } catch (e) {
     if (e instanceof UsageError) { io.err(`uffd-mc: ${e.message}\n${USAGE}`); return 2; }

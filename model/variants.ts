@@ -31,8 +31,11 @@ export interface Variant {
   readonly description: string;
   /** The kernel history it reproduces (commit, file), or 'hypothetical'. */
   readonly cites: string;
-  /** Variant this one builds on ('mainline' if absent). */
-  readonly base?: string;
+  /**
+   * Variant this one builds on ('mainline' if absent): a built-in's name, or
+   * the variant object itself (a variant file imports the file it builds on).
+   */
+  readonly base?: string | Variant;
   readonly patches: readonly Patch[];
   /** A built-in scenario where the variant's bug shows, and the property it violates. */
   readonly demonstrates?: { readonly scenario: string; readonly property: string };
@@ -239,8 +242,8 @@ export function kernelFor(v: Variant, lookup: (name: string) => Variant | undefi
   if (seen.includes(v.name)) throw new VariantError(`variant ${v.name}: its base chain loops (${[...seen, v.name].join(' -> ')})`);
   let k: Kernel = mainlineKernel;
   if (v.base !== undefined && v.base !== 'mainline') {
-    const b = lookup(v.base);
-    if (b === undefined) throw new VariantError(`variant ${v.name}: base variant "${v.base}" does not exist`);
+    const b = typeof v.base === 'string' ? lookup(v.base) : v.base;
+    if (b === undefined) throw new VariantError(`variant ${v.name}: base variant "${String(v.base)}" does not exist`);
     k = kernelFor(b, lookup, [...seen, v.name]);
   }
   return applyPatches(k, v.name, v.patches);

@@ -7,13 +7,12 @@
  */
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash64 } from '../checker/index.js';
 import { toCheckerModel } from '../cli/api.js';
-import { nodeIo, run } from '../cli/main.js';
-import type { Io } from '../cli/main.js';
+import { nodeIo } from '../cli/main.js';
+import { cli, oneErrorLine, tempDir } from './fixtures/cli-io.js';
 import { buildModel } from '../model/index.js';
 import { findVariant } from '../model/variants.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
@@ -31,54 +30,8 @@ const DEMOS: [string, string, string][] = [
 /** The compiled engine, for variant modules written by the tests. */
 const ENGINE_URL = new URL('../model/engine.js', import.meta.url).href;
 
-interface FakeIo extends Io {
-  stdout: string;
-  stderr: string;
-  writes: { path: string; text: string }[];
-}
-
-function fakeIo(): FakeIo {
-  const io: FakeIo = {
-    stdout: '',
-    stderr: '',
-    writes: [],
-    out: (t) => { io.stdout += t; },
-    err: (t) => { io.stderr += t; },
-    readFile: (p) => readFileSync(p, 'utf8'),
-    // Record the write, then do it with the real atomic writer (temp file + rename).
-    writeFileAtomic: (p, text) => { io.writes.push({ path: p, text }); nodeIo.writeFileAtomic(p, text); },
-    importModule: (p) => nodeIo.importModule(p),
-    now: () => 0,
-    progress: null,
-  };
-  return io;
-}
-
-async function cli(argv: string[]): Promise<{ code: number; io: FakeIo }> {
-  const io = fakeIo();
-  const code = await run(argv, io);
-  return { code, io };
-}
-
-/** A fresh temporary folder, removed when the test ends. */
-function tempDir(t: ExecutionContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'uffd-mc-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 function lines(text: string): string[] {
   return text.split('\n').filter(l => l !== '');
-}
-
-/** Exactly one line on stderr (newline-terminated), no stack trace, nothing on stdout. */
-function oneErrorLine(t: ExecutionContext, io: FakeIo): string {
-  t.is(io.stdout, '', 'nothing on stdout');
-  t.true(io.stderr.endsWith('\n'), 'stderr ends with a newline');
-  t.is(io.stderr.split('\n').length, 2, `exactly one line on stderr: ${JSON.stringify(io.stderr)}`);
-  t.false(io.stderr.includes('    at '), 'no stack trace');
-  t.false(io.stderr.includes('internal error'), 'not reported as an internal error');
-  return io.stderr.trimEnd();
 }
 
 function readTrace(file: string): Trace {
@@ -595,12 +548,13 @@ test('a variant file that does not load (syntax error): exit 2, one line', async
   t.true(oneErrorLine(t, io).includes(file));
 });
 
-test('a TypeScript variant file: exit 2 (must be compiled first)', async (t) => {
+test('a TypeScript variant file that exports no variant: exit 2 naming the file and what to export', async (t) => {
   const dir = tempDir(t);
-  const file = variantFile(dir, 'v.ts', `export default {};\n`);
+  const file = variantFile(dir, 'v.ts', `const n: number = 1;\nexport default { n };\n`);
   const { code, io } = await cli(['check', 'fault-and-monitor', '--variant', file, '--no-time']);
   t.is(code, 2);
-  t.true(oneErrorLine(t, io).includes(file));
+  const line = oneErrorLine(t, io);
+  t.true(line.includes(file) && line.includes('must export'), line);
 });
 
 const alwaysWait = (name: string): string => `import { goTo, setLocal } from ${JSON.stringify(ENGINE_URL)};

@@ -3,7 +3,7 @@
  * kernel function, label, and what changed — then the stuck threads.
  * The "what changed" column is a diff of the two states, in kernel terms.
  */
-import type { Scenario } from '../model/scenario.js';
+import type { Op, Scenario } from '../model/scenario.js';
 import type { Ewq, KernelState, Pte, UffdMsg, Uwq } from '../model/state.js';
 import { pageName } from '../model/user.js';
 
@@ -15,6 +15,55 @@ export interface RenderedStep {
   /** Labels of the local steps folded into this one, if any. */
   also: string[];
   changes: string[];
+  /** The scenario operation the thread is performing (or starting, at user():next), e.g. "read A[0]", "ioctl(U, UFFDIO_COPY A[0])". */
+  op?: string;
+  /** Threads this step woke (their task went back to RUNNING). */
+  wakes?: string[];
+}
+
+/** A replayed trace with everything the renderers (text, race, mermaid, html) show. */
+export interface RenderedTrace {
+  scenario: Scenario;
+  /** Variant the trace was recorded on, and the one it was replayed on. */
+  recordedOn: string;
+  variant: string;
+  tool: string;
+  kernel: string;
+  /** Thread names, in scenario order (one column each). */
+  threads: string[];
+  steps: RenderedStep[];
+  /** The violation met in the replay (step: after which step), or null. */
+  violation: { property: string; message: string; step: number } | null;
+  /** Why the replay could not follow the trace, or null. */
+  diverged: string | null;
+  /** Threads that cannot move in the last state: where, and why. */
+  stuck: { thread: string; at: string; why: string }[];
+}
+
+/** One operation of a scenario program, in syscall terms. */
+export function opText(op: Op): string {
+  const range = (o: { area: string; first: number; pages: number }): string => `${o.area}[${o.first}]${o.pages > 1 ? `..+${o.pages}` : ''}`;
+  switch (op.op) {
+    case 'read': return `read ${op.area}[${op.page}]`;
+    case 'write': return `write ${op.area}[${op.page}] = ${op.value}`;
+    case 'api': return `ioctl(${op.uffd}, UFFDIO_API)`;
+    case 'register': return `ioctl(${op.uffd}, UFFDIO_REGISTER ${range(op)} ${op.modes.join('|')})`;
+    case 'unregister': return `ioctl(${op.uffd}, UFFDIO_UNREGISTER ${range(op)})`;
+    case 'wake': return `ioctl(${op.uffd}, UFFDIO_WAKE ${range(op)})`;
+    case 'copy': return `ioctl(${op.uffd}, UFFDIO_COPY ${range({ area: op.area, first: op.page, pages: op.pages })}${op.dontwake ? ' DONTWAKE' : ''})`;
+    case 'zeropage': return `ioctl(${op.uffd}, UFFDIO_ZEROPAGE ${range({ area: op.area, first: op.page, pages: op.pages })}${op.dontwake ? ' DONTWAKE' : ''})`;
+    case 'close': return `close(${op.uffd})`;
+    case 'munmap': return `munmap(${range(op)})`;
+    case 'read_msgs': return `read(${op.uffd})`;
+    case 'resolve': return `resolve the oldest message (UFFDIO_${op.how.toUpperCase()})`;
+    case 'serve': return `serve ${op.uffd}: read(), UFFDIO_${op.how.toUpperCase()}${op.count === null ? ', forever' : `, ${op.count} times`}`;
+  }
+}
+
+function currentOp(sc: Scenario, s: KernelState, t: number): string | undefined {
+  const th = s.threads[t];
+  const op = th === undefined ? undefined : sc.threads.find(x => x.name === th.name)?.ops[th.user.pc];
+  return op === undefined ? undefined : opText(op);
 }
 
 function pte(p: Pte | null): string {
@@ -98,13 +147,20 @@ export function renderSteps(sc: Scenario, states: readonly KernelState[], actors
     const m = /^(.*)\(\):(.*)$/.exec(first);
     const before = states[i]!;
     const after = states[i + 1]!;
+    const fn = m?.[1] ?? first;
+    const label = m?.[2] ?? '';
+    const actor = before.threads.findIndex(th => th.name === actors[i]);
+    const op = currentOp(sc, before, actor);
+    const wakes = after.threads.filter((th, t) => t !== actor && th.task === 'RUNNING' && before.threads[t]?.task !== 'RUNNING').map(th => th.name);
     return {
       step: i + 1,
       thread: actors[i] ?? '?',
-      fn: m?.[1] ?? first,
-      label: m?.[2] ?? '',
+      fn,
+      label,
       also: labels.slice(1),
       changes: describeChanges(sc, before, after),
+      ...(op !== undefined ? { op } : {}),
+      ...(wakes.length > 0 ? { wakes } : {}),
     };
   });
 }
