@@ -39,11 +39,12 @@ export interface CorpusEntry {
 export const knownBugs: readonly CorpusEntry[] = [
   {
     id: '1', title: 'prevent non-cooperative events vs mcopy_atomic races', commit: 'df2cc96e7701', scope: 'SC', invariant: 'G1, G2',
-    check: { needs: 'FORK (or REMOVE/REMAP) events and a pre-fix variant whose fills ignore mmap_changing; with UNMAP only, munmap removes the VMA before the event is read, so a late COPY fails with ENOENT either way' },
+    // The mfill_atomic() half of the fix (the re-check under the lock), shown with MREMAP_DONTUNMAP, whose old range stays mapped and registered.
+    check: { variant: 'no-recheck-under-lock', scenario: 'copy-vs-dontunmap', property: 'no-fill-during-event' },
   },
   {
     id: '2', title: 'change mmap_changing to atomic', commit: 'a759a909d42d', scope: 'SC', invariant: 'G2',
-    check: { needs: 'REMOVE events (MADV_DONTNEED/MADV_REMOVE under mmap_lock read), so two events can be in flight while a fill targets a still-mapped range, and a variant with a boolean mmap_changing' },
+    check: { variant: 'mmap-changing-bool', scenario: 'remove-vs-copy', property: 'mmap-changing-balanced' },
   },
   {
     id: '5', title: 'avoid missing wakeups during refile in userfaultfd_read (refile_seq)', commit: '2c5b7e1be74f', scope: 'SC', invariant: 'G3',
