@@ -107,10 +107,24 @@ export function memoEncoder(): (s: KernelState) => string {
     }
     return h;
   };
+  // Every field of the state, in a fixed (sorted) order, so ghost fields added later are never left out.
+  const part = (v: unknown): string => (typeof v === 'object' && v !== null ? sub(v) : JSON.stringify(v));
   return s => {
-    let out = sub(s.mm.vmas) + sub(s.mm.pte) + sub(s.mm.mmap_lock) + sub(s.mm.page_cache) + sub(s.expect);
-    for (const c of s.uffd) out += sub(c);
-    for (const th of s.threads) out += sub(th);
+    let out = '';
+    const top = s as unknown as { [k: string]: unknown };
+    for (const k of Object.keys(top).sort()) {
+      const v = top[k];
+      if (k === 'mm') {
+        const mm = v as { [k: string]: unknown };
+        for (const mk of Object.keys(mm).sort()) out += `${mk}:${part(mm[mk])};`;
+      } else if (k === 'uffd' || k === 'threads') {
+        out += `${k}:`;
+        for (const x of v as object[]) out += sub(x);
+        out += ';';
+      } else {
+        out += `${k}:${part(v)};`;
+      }
+    }
     return out;
   };
 }

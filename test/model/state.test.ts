@@ -53,3 +53,24 @@ test('BFS and DFS agree on the verdict', t => {
     }
   }
 });
+
+test('the encoding covers every field of the state: changing any top-level or mm field changes it', t => {
+  const m = buildModel(findScenario('criu-like')!, mainline);
+  const s = JSON.parse(JSON.stringify(m.init())) as { [k: string]: unknown };
+  const enc = memoEncoder();
+  const base = enc(s as never);
+  const variants: [string, (c: { [k: string]: unknown }) => void][] = [];
+  for (const k of Object.keys(s)) {
+    if (k === 'mm') {
+      for (const mk of Object.keys(s['mm'] as object)) variants.push([`mm.${mk}`, c => { (c['mm'] as { [k: string]: unknown })[mk] = [{ changed: true }]; }]);
+    } else {
+      variants.push([k, c => { c[k] = [{ changed: true }]; }]);
+    }
+  }
+  t.true(variants.length >= 10);
+  for (const [what, change] of variants) {
+    const c = JSON.parse(JSON.stringify(s)) as { [k: string]: unknown };
+    change(c);
+    t.not(memoEncoder()(c as never), base, `changing ${what} must change the encoding`);
+  }
+});
