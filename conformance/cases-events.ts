@@ -1,9 +1,9 @@
 /**
  * Event, hugetlb and raw-ioctl conformance cases: the same format as
- * conformance/cases.ts. Those in MODELLED (REMOVE and REMAP) run on the model
+ * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK) run on the model
  * and are part of the suite (modelledEventCases). The rest are kernel-only,
  * for what the model cannot run yet (conformance/script.ts lists the shapes):
- * fork, hugetlb areas, ioctls with raw (invalid) values and UFFDIO_CONTINUE. Not wired into the
+ * hugetlb areas, ioctls with raw (invalid) values and UFFDIO_CONTINUE. Not wired into the
  * suite: `node dist/conformance/kernel-main.js` prints what this machine's
  * kernel does for each (the oracle for the model, once it has these
  * operations); test/conformance.test.ts only checks that each runs to the end.
@@ -42,6 +42,7 @@ const HUGE_LEN = '0xfffffffffffff000';
 const MODELLED = new Set([
   'remove-dontneed', 'remove-dontneed-no-feature', 'remove-madv-remove-shmem', 'remove-eagain', 'remove-unregistered-range',
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
+  'fork-event', 'fork-no-feature',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {

@@ -11,8 +11,8 @@ import type { Kernel } from './engine.js';
 import { enabled, last, nextStep, runThread, thread } from './engine.js';
 import type { Op, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
-import type { KernelState, Thread, Tid, UffdCtx, Vma } from './state.js';
-import { newFrame, newRwSem } from './state.js';
+import type { KernelState, Thread, Tid, Vma } from './state.js';
+import { newCtx, newFrame, newRwSem } from './state.js';
 import { areaBases, totalPages, userProgram } from './user.js';
 import type { Variant } from './variants.js';
 import { kernelFor } from './variants.js';
@@ -43,14 +43,6 @@ function newThread(name: string, role: Thread['role'], ops: readonly Op[]): Thre
   };
 }
 
-function newCtx(name: string, nonblock: boolean): UffdCtx {
-  return {
-    name, features: [], nonblock, released: false, mmap_changing: 0, map_changing_lock: newRwSem(), refile_seq: 0,
-    fault_pending_wqh: [], fault_wqh: [], refile_in_transit: null, event_wqh: [], fd_wqh: [],
-    locks: { fd_wqh: null, fault_pending_wqh: null, fault_wqh: null, event_wqh: null },
-    refcount: 1, file_refs: 1, fd_open: true,
-  };
-}
 
 /** The setup program: UFFDIO_API then every UFFDIO_REGISTER of the scenario's uffds, with the field each comes from. */
 function setupOps(sc: Scenario): { ops: Op[]; fields: string[] } {
@@ -89,6 +81,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
         mmap_lock: newRwSem(),
         page_cache: sc.areas.map(a => (a.kind === 'shmem' ? new Array<null>(a.pages).fill(null) : [])),
       },
+      children: [],
       uffd: sc.uffds.map(u => newCtx(u.name, u.nonblock)),
       threads: [...sc.threads.map(t => newThread(t.name, t.role, t.ops)), newThread('setup', 'worker', setup)],
       expect: new Array<null>(totalPages(sc)).fill(null),
@@ -98,6 +91,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
       fills_in_event: [],
       view: sc.uffds.map(() => []),
       removing: [],
+      forks: [],
     };
     // Run the setup thread alone, to completion.
     s = produce(s, d => { runThread(kernel, d, setupTid, false); });

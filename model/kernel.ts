@@ -5,6 +5,7 @@
 import type { Kernel, KernelFn } from './engine.js';
 import { do_user_addr_fault } from './mm/fault.js';
 import { mfill_atomic } from './mm/mfill.js';
+import { dup_mmap } from './mm/fork.js';
 import { do_madvise } from './mm/madvise.js';
 import { mremap } from './mm/mremap.js';
 import { __vm_munmap, do_vmi_munmap, userfaultfd_unmap_complete } from './mm/munmap.js';
@@ -20,7 +21,7 @@ const fns: KernelFn[] = [
   userfaultfd_read_iter, userfaultfd_ctx_read,
   userfaultfd_api, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_copy, userfaultfd_zeropage,
   mfill_atomic, userfaultfd_release,
-  __vm_munmap, do_vmi_munmap, userfaultfd_unmap_complete, mremap, do_madvise, userfaultfd_event_wait_completion,
+  __vm_munmap, do_vmi_munmap, userfaultfd_unmap_complete, mremap, do_madvise, dup_mmap, userfaultfd_event_wait_completion,
 ];
 
 export const mainlineKernel: Kernel = Object.fromEntries(fns.map(f => [f.name, f]));

@@ -58,6 +58,8 @@ export type Op =
    * cannot be done in place) the place the kernel's get_unmapped_area() picks.
    */
   | { op: 'mremap'; area: string; first: number; pages: number; new_pages: number; flags: MremapFlag[]; to: { area: string; first: number } | null }
+  /** fork(2): the child gets a copy of the address space (no thread runs in it); `fails`: dup_mmap() fails after duplicating every VMA. */
+  | { op: 'fork'; fails: boolean }
   /** madvise(2) MADV_DONTNEED or MADV_REMOVE over pages [first, first+pages) of one area (mm/madvise.c). */
   | { op: 'madvise'; area: string; first: number; pages: number; advice: 'MADV_DONTNEED' | 'MADV_REMOVE' }
   /** read(2) on the uffd with room for `max` messages; messages go to the thread's inbox. */
@@ -109,7 +111,7 @@ export const UFFD_FEATURES: { readonly [name: string]: number } = {
 };
 
 /** Features whose behaviour this model implements; requesting others is a scenario error, not a silent no-op. */
-const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS', 'UFFD_FEATURE_EVENT_UNMAP', 'UFFD_FEATURE_EVENT_REMOVE', 'UFFD_FEATURE_EVENT_REMAP']);
+const MODELLED_FEATURES = new Set(['UFFD_FEATURE_MISSING_SHMEM', 'UFFD_FEATURE_THREAD_ID', 'UFFD_FEATURE_EXACT_ADDRESS', 'UFFD_FEATURE_EVENT_UNMAP', 'UFFD_FEATURE_EVENT_REMOVE', 'UFFD_FEATURE_EVENT_REMAP', 'UFFD_FEATURE_EVENT_FORK']);
 /**
  * Features that v6.18 only reports or that only enable an ioctl the scenario
  * format cannot issue: no step of the model reads them from ctx->features
@@ -244,8 +246,8 @@ function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): v
 }
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
-  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise'] as const);
+  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails']);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
@@ -253,7 +255,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
     zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
     close: ['uffd'], read_msgs: ['uffd', 'max'], munmap: ['area', 'first', 'pages'],
-    mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'],
+    mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'], fork: ['fails'],
     resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN'],
     serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'count'],
   };
@@ -310,6 +312,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
       }
       return { op: 'mremap', area: a.name, ...r, new_pages: int(base, 'new_pages', p, 1, MAX_PAGES, r.pages), flags: [...new Set(flags)].sort(), to };
     }
+    case 'fork': return { op: 'fork', fails: bool(base, 'fails', p, false) };
     case 'madvise': { const a = area(); return { op: 'madvise', area: a.name, ...range(a, 'first'), advice: oneOf(base, 'advice', p, ['MADV_DONTNEED', 'MADV_REMOVE'] as const, 'MADV_DONTNEED') }; }
     case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
     case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };

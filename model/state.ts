@@ -199,6 +199,12 @@ export interface UffdCtx {
   fault_wqh: Uwq[];
   /** The uwq a reader has list_del'ed from fault_pending_wqh and not yet added to fault_wqh. */
   refile_in_transit: Uwq | null;
+  /**
+   * A FORK ewq a reader has list_move'd from event_wqh to its on-stack
+   * fork_event list while it installs the new fd (userfaultfd_ctx_read());
+   * the producer may still __remove_wait_queue() it from there (release).
+   */
+  fork_in_transit: Ewq | null;
   /** Head first: __add_wait_queue inserts at index 0; find_userfault_evt takes the last. */
   event_wqh: Ewq[];
   fd_wqh: Tid[];
@@ -219,8 +225,23 @@ export interface Mm {
   page_cache: (number | null)[][];
 }
 
+/**
+ * A child process's mm after fork(): its VMAs and page tables. No thread of
+ * the scenario runs in it; it exists so that dup_mmap() and the FORK event
+ * have something to copy into and to check. (Its shmem pages are the parent's
+ * page cache: the file is shared.)
+ */
+export interface ChildMm {
+  /** The forking thread. */
+  parent_tid: Tid;
+  vmas: Vma[];
+  pte: (Pte | null)[];
+}
+
 export interface KernelState {
   mm: Mm;
+  /** Child mms created by fork(), in creation order (a failed fork's child is removed). */
+  children: ChildMm[];
   uffd: UffdCtx[];
   threads: Thread[];
   /**
@@ -260,6 +281,20 @@ export interface KernelState {
    * zap discards it, as the monitor was told.
    */
   removing: { ctx: number; start: number; end: number; tid: Tid }[];
+  /** Ghost: one record per fork() that reached dup_mmap(): did it succeed, and which FORK events (ctx) were read. */
+  forks: ForkRecord[];
+}
+
+export interface ForkRecord {
+  tid: Tid;
+  /** null while dup_mmap() runs; then whether the fork succeeded. */
+  ok: boolean | null;
+  /** Ghost event ids (EventRecord.id) of the FORK events prepped by this fork. */
+  ids: number[];
+  /** The child's new ctxs (one per parent ctx with UFFD_FEATURE_EVENT_FORK). */
+  new_ctxs: number[];
+  /** The parent ctx of every FORK message of this fork a reader dequeued. */
+  got: number[];
 }
 
 export type EventKind = 'UNMAP' | 'REMOVE' | 'REMAP' | 'FORK';
@@ -305,4 +340,14 @@ export function newFrame(fn: string, at: string, locals: { [k: string]: Json } =
 
 export function newRwSem(): RwSem {
   return { readers: [], writer: null, waiters: [] };
+}
+
+/** A fresh struct userfaultfd_ctx (userfaultfd_syscall() / new_userfaultfd(), or dup_userfaultfd() for a fork's child). */
+export function newCtx(name: string, nonblock: boolean): UffdCtx {
+  return {
+    name, features: [], nonblock, released: false, mmap_changing: 0, map_changing_lock: newRwSem(), refile_seq: 0,
+    fault_pending_wqh: [], fault_wqh: [], refile_in_transit: null, fork_in_transit: null, event_wqh: [], fd_wqh: [],
+    locks: { fd_wqh: null, fault_pending_wqh: null, fault_wqh: null, event_wqh: null },
+    refcount: 1, file_refs: 1, fd_open: true,
+  };
 }

@@ -111,7 +111,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         if (u.sub > fillPhase) return wake(ctx, msg.address, 1);
         return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
       }
-      case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise':
+      case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise': case 'fork':
         throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
     }
   }
@@ -193,7 +193,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           const op = opOf(s, t);
           if (op === undefined) return true;
           if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
-          if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
+          if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise' || op.op === 'fork') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
           return !hasClose && !hasApiOp;
         },
         run: (d, t, k) => {
@@ -227,6 +227,11 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           if (op.op === 'munmap') {
             const start = base(op.area) + op.first;
             call(d, t, k, '__vm_munmap', { start, end: start + op.pages, done: false }, 'after_mm_syscall');
+            return;
+          }
+          if (op.op === 'fork') {
+            // copy_process() -> copy_mm() -> dup_mm() -> dup_mmap(): the part of fork() the model has.
+            call(d, t, k, 'dup_mmap', { fails: op.fails, fcs: [] }, 'after_mm_syscall');
             return;
           }
           if (op.op === 'madvise') {
@@ -315,10 +320,10 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         doc: 'munmap()/mremap()/madvise() returned: record the result (mremap: the new address as a page, or an errno)',
         local: true,
         run: (d, t) => {
-          const op = opOf(d, t) as { op: string; area: string; first: number };
+          const op = opOf(d, t) as { op: string; area?: string; first?: number };
           const f = last(thread(d, t).frames)!;
           const r = f.rv;
-          outcome(d, t, { what: op.op, ret: typeof r === 'number' ? (op.op === 'mremap' ? '0' : String(r)) : String(r), page: base(op.area) + op.first, value: op.op === 'mremap' && typeof r === 'number' ? r : null, out: null, expected: null });
+          outcome(d, t, { what: op.op, ret: typeof r === 'number' ? (op.op === 'mremap' ? '0' : String(r)) : String(r), page: op.area === undefined ? null : base(op.area) + op.first!, value: op.op === 'mremap' && typeof r === 'number' ? r : null, out: null, expected: null });
           f.rv = null;
           thread(d, t).user.pc += 1;
           goTo(d, t, 'next');

@@ -10,10 +10,11 @@ import type { Kernel, KernelFn, Step } from './engine.js';
 import { goTo, local, ret, setLocal } from './engine.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
+import { failSendsEvent } from './mm/fork.js';
 import { mapChangingLockSteps } from './mm/mfill.js';
 import { checkPrepVmaStep } from './mm/mremap.js';
 import { unmapPrepStep } from './mm/munmap.js';
-import { closeEvent } from './uffd/event.js';
+import { closeEvent, releaseNewCtxStep } from './uffd/event.js';
 import { setUffd } from './mm/vma.js';
 
 export interface Patch {
@@ -223,6 +224,50 @@ export const builtinVariants: readonly Variant[] = [
     cites: 'reverts the mfill_atomic() half of df2cc96e7701 "userfaultfd: prevent non-cooperative events vs mcopy_atomic races" (v4.18)',
     patches: [{ fn: 'mfill_atomic', replace: mapChangingLockSteps(false) }],
     demonstrates: { scenario: 'copy-vs-dontunmap', property: 'no-fill-during-event' },
+  },
+  {
+    name: 'no-mmap-changing-check',
+    description: 'the fill ioctls ignore mmap_changing altogether: no check at UFFDIO_COPY/ZEROPAGE entry, none in mfill_atomic()',
+    cites: 'the kernel before df2cc96e7701 "userfaultfd: prevent non-cooperative events vs mcopy_atomic races" (v4.18)',
+    base: 'no-recheck-under-lock',
+    patches: (['userfaultfd_copy', 'userfaultfd_zeropage'] as const).map(fn => ({
+      fn,
+      replace: {
+        'atomic_read(mmap_changing)': {
+          doc: '(patched) no mmap_changing check: straight to mfill_atomic()',
+          local: true,
+          run: (d, t, k) => {
+            const c = d.uffd[local<number>(d, t, 'ctx')]!;
+            const saved = c.mmap_changing;
+            c.mmap_changing = 0; // run mainline's entry step as if nothing were pending...
+            step(fn, 'atomic_read(mmap_changing)').run(d, t, k);
+            c.mmap_changing = saved; // ...and put the counter back: only the check is skipped
+          },
+        },
+      },
+    })),
+    demonstrates: { scenario: 'fork-vs-copy', property: 'no-fill-during-event' },
+  },
+  {
+    name: 'fork-release-keeps-ctx',
+    description: 'a FORK event aborted by the release of the parent uffd frees the new ctx but leaves the child VMAs pointing at it',
+    cites: 'the kernel before 0cbb4b4f4c44 "userfaultfd: clear the vma->vm_userfaultfd_ctx if UFFD_EVENT_FORK fails" (v4.15)',
+    patches: [{ fn: 'userfaultfd_event_wait_completion', replace: { release_new_ctx: releaseNewCtxStep('keep-ctx') } }],
+    demonstrates: { scenario: 'fork-close-before-read', property: 'vma-ctx-coherent' },
+  },
+  {
+    name: 'fork-release-keeps-flags',
+    description: 'the aborted FORK clears the child VMAs\' vm_userfaultfd_ctx but not their VM_UFFD_* flags',
+    cites: 'the kernel between 0cbb4b4f4c44 (v4.15) and "userfaultfd: remove uffd flags from vma->vm_flags if UFFD_EVENT_FORK fails" (v4.18)',
+    patches: [{ fn: 'userfaultfd_event_wait_completion', replace: { release_new_ctx: releaseNewCtxStep('keep-flags') } }],
+    demonstrates: { scenario: 'fork-close-before-read', property: 'vma-ctx-coherent' },
+  },
+  {
+    name: 'fork-fail-sends-event',
+    description: 'dup_mmap() calls dup_userfaultfd_complete() even when it failed: the monitor gets a FORK event and a uffd for a child being torn down',
+    cites: 'the kernel before f64e67e5d3a4 "fork: do not invoke uffd on fork if error occurs" (v6.12, CVE-2024-50220)',
+    patches: [{ fn: 'dup_mmap', replace: { dup_userfaultfd_fail: failSendsEvent() } }],
+    demonstrates: { scenario: 'fork-fails', property: 'fork-event-iff-success' },
   },
   {
     name: 'dontunmap-anon-only',

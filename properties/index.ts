@@ -70,14 +70,45 @@ function viewInconsistent(s: KernelState): string | null {
     const c = s.uffd[i]!;
     if (c.released || !needed.every(f => c.features.includes(f))) continue;
     const view = s.view[i] ?? [];
-    for (const v of s.mm.vmas.filter(x => x.uffd === i && x.kind === 'anon')) {
+    for (const mm of [s.mm, ...s.children]) {
+    for (const v of mm.vmas.filter(x => x.uffd === i && x.kind === 'anon')) {
       for (let p = v.start; p < v.end; p++) {
-        const present = (s.mm.pte[p] ?? null) !== null;
+        const present = (mm.pte[p] ?? null) !== null;
         if (present !== view.includes(p)) {
-          return `${c.name}'s monitor thinks page ${p} is ${present ? 'missing' : 'present'}, but it is ${present ? 'present' : 'missing'} (every event has been read)`;
+          return `${c.name}'s monitor thinks page ${p}${mm === s.mm ? '' : ' of the child'} is ${present ? 'missing' : 'present'}, but it is ${present ? 'present' : 'missing'} (every event has been read)`;
         }
       }
     }
+    }
+  }
+  return null;
+}
+
+/**
+ * Why some VMA's uffd fields are incoherent, or null (property
+ * vma-ctx-coherent, known-bugs G5): vm_userfaultfd_ctx set iff a VM_UFFD_*
+ * flag is, and the ctx it points at is alive (ghost refcount > 0).
+ */
+function vmaCtxIncoherent(s: KernelState): string | null {
+  const mms: [string, KernelState['mm']['vmas']][] = [['', s.mm.vmas], ...s.children.map((c, i): [string, KernelState['mm']['vmas']] => [` of child ${i}`, c.vmas])];
+  for (const [where, vmas] of mms) {
+    for (const v of vmas) {
+      const range = `VMA [${v.start}, ${v.end})${where}`;
+      if (v.uffd === null && v.uffd_flags.length > 0) return `${range} has ${v.uffd_flags.join('|')} but no vm_userfaultfd_ctx (BUG_ON in userfaultfd_release()/register)`;
+      if (v.uffd !== null && v.uffd_flags.length === 0) return `${range} points at ${s.uffd[v.uffd]?.name ?? v.uffd} without any VM_UFFD_* flag`;
+      if (v.uffd !== null && (s.uffd[v.uffd]?.refcount ?? 0) <= 0) return `${range} points at ${s.uffd[v.uffd]?.name ?? v.uffd}, which has been freed (refcount 0): a use-after-free`;
+    }
+  }
+  return null;
+}
+
+/** Why a fork's FORK events are wrong, or null (property fork-event-iff-success). */
+function forkDelivery(s: KernelState): string | null {
+  for (const r of s.forks) {
+    const who = `${s.threads[r.tid]?.name ?? r.tid}'s fork()`;
+    if (r.ok === false && r.got.length > 0) return `${who} failed, yet a FORK event reached ${r.got.map(c => s.uffd[c]?.name ?? c).join(', ')}: the monitor gets a uffd for a child that is being torn down`;
+    const dup = r.got.find((c, i) => r.got.indexOf(c) !== i);
+    if (dup !== undefined) return `${who} delivered two FORK events to ${s.uffd[dup]?.name ?? dup}`;
   }
   return null;
 }
@@ -220,6 +251,20 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     },
     {
       kind: 'always',
+      name: 'vma-ctx-coherent',
+      description: 'in the parent and every child mm, a VMA has vm_userfaultfd_ctx iff it has a VM_UFFD_* flag, and that ctx is alive (ghost refcount > 0)',
+      cites: 'known-bugs G5; fs/userfaultfd.c: userfaultfd_release() BUG_ON, userfaultfd_event_wait_completion() release_new_ctx; 0cbb4b4f4c44',
+      violation: vmaCtxIncoherent,
+    },
+    {
+      kind: 'always',
+      name: 'fork-event-iff-success',
+      description: 'a FORK event reaches the monitor only for a fork() that succeeded, at most once per ctx',
+      cites: 'mm/mmap.c: dup_mmap() (dup_userfaultfd_complete() vs dup_userfaultfd_fail()); f64e67e5d3a4 (CVE-2024-50220)',
+      violation: forkDelivery,
+    },
+    {
+      kind: 'always',
       name: 'monitor-view-consistent',
       description: 'once every event has been read and no syscall is in progress, each ctx\'s monitor view (successful fills, REMOVE/UNMAP/REMAP/FORK reads) matches which of its registered anonymous pages are present',
       cites: 'known-bugs G1; fs/userfaultfd.c: userfaultfd_event_wait_completion(), userfaultfd_ctx_read()',
@@ -270,6 +315,22 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
       cites: 'fs/userfaultfd.c: userfaultfd_ctx_read(), userfaultfd_event_complete()',
       applies: s => s.threads.some(th => th.does.includes('munmap')) && s.uffd.some(c => c.features.includes('UFFD_FEATURE_EVENT_UNMAP')),
       reached: s => s.unmaps.some(r => r.got.length > 0),
+    },
+    {
+      kind: 'sometimes',
+      name: 'fork-reaches-its-end',
+      description: 'some run has a fork() get through dup_mmap() (to success or to its failure path)',
+      cites: 'mm/mmap.c: dup_mmap()',
+      applies: s => s.threads.some(th => th.does.includes('fork')),
+      reached: s => s.forks.some(r => r.ok !== null),
+    },
+    {
+      kind: 'sometimes',
+      name: 'fork-event-aborted',
+      description: 'some run has a FORK event aborted by the release of the parent uffd, its new ctx freed (userfaultfd_event_wait_completion(): release_new_ctx)',
+      cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion()',
+      applies: s => s.threads.some(th => th.does.includes('fork')) && s.threads.some(th => th.does.includes('close')),
+      reached: s => s.forks.some(r => r.ok === true && r.new_ctxs.some(c => (s.uffd[c]?.refcount ?? 1) <= 0)),
     },
     {
       kind: 'sometimes',

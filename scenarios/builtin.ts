@@ -223,6 +223,36 @@ const raw: unknown[] = [
     ],
     expect: 'violation',
   },
+  {
+    name: 'fork-vs-copy',
+    description: 'Known bug #1 (df2cc96e7701): p forks (U has UFFD_FEATURE_EVENT_FORK; A[0] is missing) while m UFFDIO_COPYs A[0] and then reads the FORK event. The COPY lands before the fork copies the page tables (the child gets the page too), or gets EAGAIN while the FORK event is unread.',
+    areas: anon(1), uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_FORK'], [['A', 0, 1]])],
+    threads: [
+      { name: 'p', role: 'worker', ops: [{ op: 'fork' }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }, { op: 'read_msgs', uffd: 'U', max: 1 }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'fork-close-before-read',
+    description: 'Known bug #11 (0cbb4b4f4c44): p forks with UFFD_FEATURE_EVENT_FORK and waits for the FORK event to be read, but m closes U first: the event is aborted, and the child VMAs must lose the new ctx (pointer and VM_UFFD_* flags) before it is freed.',
+    areas: anon(1), uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_FORK'], [['A', 0, 1]])],
+    threads: [
+      { name: 'p', role: 'worker', ops: [{ op: 'fork' }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'close', uffd: 'U' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'fork-fails',
+    description: 'Known bug #13 (f64e67e5d3a4, CVE-2024-50220): p forks with UFFD_FEATURE_EVENT_FORK and dup_mmap() fails after duplicating the VMAs; m serves U: no FORK event may reach it, and mmap_changing must come back to 0.',
+    areas: anon(1), uffds: [eventUffd('U', ['UFFD_FEATURE_EVENT_FORK'], [['A', 0, 1]])],
+    threads: [
+      { name: 'p', role: 'worker', ops: [{ op: 'fork', fails: true }] },
+      server('m', 'U'),
+    ],
+    expect: 'ok',
+  },
 ];
 
 /** The built-in scenarios, validated (a bad built-in is a bug: it throws at load). */

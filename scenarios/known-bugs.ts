@@ -39,8 +39,7 @@ export interface CorpusEntry {
 export const knownBugs: readonly CorpusEntry[] = [
   {
     id: '1', title: 'prevent non-cooperative events vs mcopy_atomic races', commit: 'df2cc96e7701', scope: 'SC', invariant: 'G1, G2',
-    // The mfill_atomic() half of the fix (the re-check under the lock), shown with MREMAP_DONTUNMAP, whose old range stays mapped and registered.
-    check: { variant: 'no-recheck-under-lock', scenario: 'copy-vs-dontunmap', property: 'no-fill-during-event' },
+    check: { variant: 'no-mmap-changing-check', scenario: 'fork-vs-copy', property: 'no-fill-during-event' },
   },
   {
     id: '2', title: 'change mmap_changing to atomic', commit: 'a759a909d42d', scope: 'SC', invariant: 'G2',
@@ -60,11 +59,11 @@ export const knownBugs: readonly CorpusEntry[] = [
   },
   {
     id: '11', title: 'clear vma->vm_userfaultfd_ctx (and the VM_UFFD_* flags) if UFFD_EVENT_FORK fails', commit: '0cbb4b4f4c44', scope: 'SC+', invariant: 'G5, G9',
-    check: { needs: 'fork() with UFFD_EVENT_FORK, close() of the parent uffd before the event is read, and a ghost freed-state and refcount of the child ctx' },
+    check: { variant: 'fork-release-keeps-ctx', scenario: 'fork-close-before-read', property: 'vma-ctx-coherent' },
   },
   {
     id: '13', title: 'fork: do not invoke uffd on fork if error occurs (CVE-2024-50220)', commit: 'f64e67e5d3a4', scope: 'SC', invariant: 'G2; FORK event iff fork succeeded',
-    check: { needs: 'fork() with UFFD_EVENT_FORK and a nondeterministic failure branch after dup_userfaultfd() (dup_userfaultfd_fail())' },
+    check: { variant: 'fork-fail-sends-event', scenario: 'fork-fails', property: 'fork-event-iff-success' },
   },
   {
     id: '16', title: 'fix SIGBUS resulting from false rwsem wakeups', commit: '15a77c6fe494', scope: 'SC+', invariant: 'spurious wakeup must not use up the retry',

@@ -56,6 +56,7 @@ export function opText(op: Op): string {
     case 'munmap': return `munmap(${range(op)})`;
     case 'mremap': return `mremap(${range(op)}, ${op.new_pages} pages, ${op.flags.join('|') || '0'}${op.to === null ? '' : `, ${op.to.area}[${op.to.first}]`})`;
     case 'madvise': return `madvise(${range(op)}, ${op.advice})`;
+    case 'fork': return `fork()${op.fails ? ' (fails)' : ''}`;
     case 'read_msgs': return `read(${op.uffd})`;
     case 'resolve': return `resolve the oldest message (UFFDIO_${op.how.toUpperCase()})`;
     case 'serve': return `serve ${op.uffd}: read(), UFFDIO_${op.how.toUpperCase()}${op.count === null ? ', forever' : `, ${op.count} times`}`;
@@ -86,7 +87,7 @@ function message(sc: Scenario, m: UffdMsg): string {
     case 'UFFD_EVENT_UNMAP': return `UNMAP ${pageName(sc, m.start)}..${m.end - m.start}p`;
     case 'UFFD_EVENT_REMOVE': return `REMOVE ${pageName(sc, m.start)}..${m.end - m.start}p`;
     case 'UFFD_EVENT_REMAP': return `REMAP ${pageName(sc, m.from)}..${m.len}p -> ${pageName(sc, m.to)}`;
-    case 'UFFD_EVENT_FORK': return `FORK new ${m.ctx}`;
+    case 'UFFD_EVENT_FORK': return `FORK (new ctx #${m.ctx})`;
   }
 }
 
@@ -109,11 +110,23 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
     const fmt = (s: KernelState): string => s.mm.vmas.map(v => `${pageName(sc, v.start)}..${v.end - v.start}p${v.uffd !== null ? ` ${s.uffd[v.uffd]?.name}:${v.uffd_flags.map(f => f.replace('VM_UFFD_', '')).join('|')}` : ''}`).join(' ');
     out.push(`vmas ${fmt(a)} -> ${fmt(b)}`);
   }
+  if (a.children !== b.children) {
+    for (let i = a.children.length; i < b.children.length; i++) out.push(`child mm ${i} created by ${name(b.children[i]!.parent_tid)} (fork)`);
+    if (b.children.length < a.children.length) out.push('a child mm torn down (fork failed)');
+    const fmt = (s: KernelState): string => s.children.map(c => c.vmas.map(v => `${pageName(sc, v.start)}..${v.end - v.start}p${v.uffd !== null ? ` ${s.uffd[v.uffd]?.name}` : ''}${v.uffd_flags.length > 0 ? `:${v.uffd_flags.map(f => f.replace('VM_UFFD_', '')).join('|')}` : ''}`).join(' ')).join(' / ');
+    if (a.children.length === b.children.length) out.push(`child vmas ${fmt(a)} -> ${fmt(b)}`);
+  }
   for (let i = 0; i < b.uffd.length; i++) {
-    const ca = a.uffd[i]!;
+    const ca = a.uffd[i];
     const cb = b.uffd[i]!;
+    if (ca === undefined) {
+      out.push(`new ctx ${cb.name} (dup_userfaultfd)`);
+      continue;
+    }
     if (ca === cb) continue;
     const n = cb.name;
+    if (ca.refcount !== cb.refcount && cb.refcount <= 0) out.push(`${n} freed (refcount 0)`);
+    if (ca.fork_in_transit !== cb.fork_in_transit) out.push(cb.fork_in_transit === null ? `${n}: FORK event back on event_wqh (or aborted)` : `${n}: ${name(cb.fork_in_transit.tid)}'s FORK event on the reader's fork_event list`);
     if (ca.fault_pending_wqh !== cb.fault_pending_wqh) out.push(`${n}.fault_pending_wqh ${queue(sc, ca.fault_pending_wqh, a)} -> ${queue(sc, cb.fault_pending_wqh, b)}`);
     if (ca.fault_wqh !== cb.fault_wqh) out.push(`${n}.fault_wqh ${queue(sc, ca.fault_wqh, a)} -> ${queue(sc, cb.fault_wqh, b)}`);
     if (ca.refile_in_transit !== cb.refile_in_transit) out.push(cb.refile_in_transit === null ? `${n}: refile done` : `${n}: ${name(cb.refile_in_transit.tid)}'s uwq off both queues (refile)`);
@@ -123,7 +136,7 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
     if (ca.released !== cb.released) out.push(`${n}.released = ${cb.released}`);
     if (ca.mmap_changing !== cb.mmap_changing) out.push(`${n}.mmap_changing ${ca.mmap_changing} -> ${cb.mmap_changing}`);
     if (ca.features !== cb.features) out.push(`${n}.features [${cb.features.join(' ')}]`);
-    if (ca.fd_open !== cb.fd_open) out.push(`${n} fd closed`);
+    if (ca.fd_open !== cb.fd_open) out.push(cb.fd_open ? `${n} fd installed` : `${n} fd closed`);
     for (const l of ['fd_wqh', 'fault_pending_wqh', 'fault_wqh', 'event_wqh'] as const) {
       if (ca.locks[l] !== cb.locks[l]) out.push(cb.locks[l] === null ? `${n}.${l}.lock released` : `${n}.${l}.lock taken by ${name(cb.locks[l])}`);
     }

@@ -25,8 +25,8 @@
  * (mmapChangingDec()), on the completion path and on failure paths alike.
  */
 import type { KernelFn } from '../engine.js';
-import { goTo, local, ret, thread, top } from '../engine.js';
-import type { EventKind, EventMsg, EventRecord, Json, KernelState, Tid } from '../state.js';
+import { goTo, local, ret, setLocal, thread, top } from '../engine.js';
+import type { EventKind, EventMsg, EventRecord, ForkMsg, Json, KernelState, Tid } from '../state.js';
 import { set_current_state, try_to_wake_up } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, wakeUpPollStep } from './ctx.js';
@@ -118,7 +118,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       },
     },
     'set_current_state(TASK_KILLABLE)': {
-      doc: 'set_current_state(TASK_KILLABLE); if (ewq->msg.event == 0) break; if (READ_ONCE(ctx->released)) { __remove_wait_queue(event_wqh, ewq); break; } (event_wqh.lock held)',
+      doc: 'set_current_state(TASK_KILLABLE); if (ewq->msg.event == 0) break; if (READ_ONCE(ctx->released)) { __remove_wait_queue(event_wqh, ewq) (also off a reader\'s fork_event list); FORK: release_new_ctx = the new ctx; break; } (event_wqh.lock held)',
       // Under event_wqh.lock only `released` can change under us, and only a close() writes it.
       local: neverReleased,
       run: (d, t) => {
@@ -128,6 +128,9 @@ export const userfaultfd_event_wait_completion: KernelFn = {
           goTo(d, t, '__set_current_state(TASK_RUNNING)');
         } else if (c.released) {
           c.event_wqh = c.event_wqh.filter(e => e.tid !== t);
+          if (c.fork_in_transit?.tid === t) c.fork_in_transit = null; // __remove_wait_queue() ignores the head: the reader's fork_event list
+          const m = local<EwqMsg & Json>(d, t, 'msg');
+          if (m.event === 'UFFD_EVENT_FORK') setLocal(d, t, 'release_new_ctx', (m as unknown as ForkMsg).ctx);
           goTo(d, t, '__set_current_state(TASK_RUNNING)');
         } else {
           goTo(d, t, 'spin_unlock(event_wqh)');
@@ -167,9 +170,10 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       run: (d, t) => {
         set_current_state(d, t, 'RUNNING');
         spin_unlock(d, ctxArg(d, t), 'event_wqh', t);
-        goTo(d, t, 'atomic_dec(mmap_changing)');
+        goTo(d, t, (top(d, t).locals['release_new_ctx'] ?? null) === null ? 'atomic_dec(mmap_changing)' : 'release_new_ctx');
       },
     },
+    release_new_ctx: releaseNewCtxStep('clear'),
     'atomic_dec(mmap_changing)': {
       doc: 'out: atomic_dec(&ctx->mmap_changing); userfaultfd_ctx_put(ctx)',
       local: noFiller,
@@ -236,11 +240,50 @@ export function eventRead(d: KernelState, ctx: number, msg: EventMsg, id: number
       d.removing.push({ ctx, start: msg.start, end: msg.end, tid: producer });
       return;
     case 'UFFD_EVENT_REMAP': viewMove(d, ctx, msg.from, msg.to, msg.len); return;
-    case 'UFFD_EVENT_FORK': viewSet(d, msg.ctx, d.view[ctx] ?? []); return;
+    case 'UFFD_EVENT_FORK': {
+      const rec = d.forks.find(r => r.ids.includes(id));
+      if (rec === undefined) throw new Error(`[model bug] FORK event ${id} without a fork record`);
+      rec.got.push(ctx);
+      viewSet(d, msg.ctx, d.view[ctx] ?? []);
+      return;
+    }
   }
 }
 
 /** Ghost: thread t's madvise() has zapped (or given up on) the ranges of the REMOVE events it raised. */
 export function removeDone(d: KernelState, t: Tid): void {
   if (d.removing.some(r => r.tid === t)) d.removing = d.removing.filter(r => r.tid !== t);
+}
+
+/**
+ * The release_new_ctx branch of userfaultfd_event_wait_completion() (a FORK
+ * event aborted because the parent's uffd was released): mmap_write_lock(the
+ * child mm) (uncontended: no thread runs there); every child VMA still
+ * pointing at the new ctx loses it and its VM_UFFD_* flags; mmap_write_unlock;
+ * userfaultfd_ctx_put(new ctx). The variants of known bug #11 clear less:
+ * 'keep-ctx' (before 0cbb4b4f4c44: only the put), 'keep-flags' (before the
+ * v4.18 follow-up: the pointer but not the flags).
+ */
+export function releaseNewCtxStep(how: 'clear' | 'keep-ctx' | 'keep-flags'): KernelFn['steps'][string] {
+  return {
+    doc: how === 'clear'
+      ? 'if (release_new_ctx): mmap_write_lock(child mm); for_each_vma: vm_userfaultfd_ctx == release_new_ctx -> NULL_VM_UFFD_CTX, clear __VM_UFFD_FLAGS; mmap_write_unlock; userfaultfd_ctx_put(release_new_ctx)'
+      : how === 'keep-ctx'
+        ? '(patched, before 0cbb4b4f4c44) if (release_new_ctx): userfaultfd_ctx_put(release_new_ctx) — the child VMAs still point at it'
+        : '(patched, before the v4.18 follow-up) clear vm_userfaultfd_ctx of the child VMAs but not their VM_UFFD_* flags; userfaultfd_ctx_put()',
+    run: (d, t) => {
+      const n = local<number>(d, t, 'release_new_ctx');
+      if (how !== 'keep-ctx') {
+        for (const child of d.children) {
+          for (const v of child.vmas) {
+            if (v.uffd !== n) continue;
+            v.uffd = null;
+            if (how === 'clear') v.uffd_flags = [];
+          }
+        }
+      }
+      ctxOf(d, n).refcount -= 1;
+      goTo(d, t, 'atomic_dec(mmap_changing)');
+    },
+  };
 }

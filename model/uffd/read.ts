@@ -17,7 +17,7 @@
  */
 import type { KernelFn } from '../engine.js';
 import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
-import type { KernelState, Tid, UffdMsg } from '../state.js';
+import type { ForkMsg, Json, KernelState, Tid, UffdMsg } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
@@ -46,14 +46,22 @@ function findUserfault(d: KernelState, t: Tid): void {
   goTo(d, t, 'add_wait_queue(fault_wqh)');
 }
 
-/** Leave the loop: __remove_wait_queue(&ctx->fd_wqh, &wait); __set_current_state(TASK_RUNNING); spin_unlock_irq(fd_wqh). */
-function leave(d: KernelState, t: Tid, value: UffdMsg | string): void {
+/**
+ * Leave the loop: __remove_wait_queue(&ctx->fd_wqh, &wait); __set_current_state(TASK_RUNNING);
+ * spin_unlock_irq(fd_wqh); return the value — or, for a FORK message, go on to `then` with it in local `msg`.
+ */
+function leave(d: KernelState, t: Tid, value: UffdMsg | string, then?: string): void {
   const ctx = ctxArg(d, t);
   const c = ctxOf(d, ctx);
   c.fd_wqh = c.fd_wqh.filter(x => x !== t);
   set_current_state(d, t, 'RUNNING');
   spin_unlock(d, ctx, 'fd_wqh', t);
-  ret(d, t, value as never);
+  if (then === undefined) {
+    ret(d, t, value as never);
+    return;
+  }
+  setLocal(d, t, 'msg', value as never);
+  goTo(d, t, then);
 }
 
 const lockFdAndPending = (s: KernelState, t: Tid): boolean =>
@@ -110,6 +118,15 @@ export const userfaultfd_ctx_read: KernelFn = {
         if (ewq !== undefined) {
           const msg: UffdMsg = { ...ewq.msg };
           eventRead(d, ctx, ewq.msg, ewq.id, ewq.tid);
+          if (ewq.msg.event === 'UFFD_EVENT_FORK') {
+            // list_move(&uwq->wq.entry, &fork_event); userfaultfd_ctx_get(fork_nctx); the ack waits for the fd.
+            const c = ctxOf(d, ctx);
+            c.event_wqh = c.event_wqh.filter(e => e.tid !== ewq.tid);
+            c.fork_in_transit = { ...ewq, msg: { ...ewq.msg } };
+            ctxOf(d, ewq.msg.ctx).refcount += 1;
+            leave(d, t, msg, 'resolve_userfault_fork');
+            return;
+          }
           userfaultfd_event_complete(d, ctx, ewq.tid);
           leave(d, t, msg);
           return;
@@ -120,6 +137,26 @@ export const userfaultfd_ctx_read: KernelFn = {
         }
         spin_unlock(d, ctxArg(d, t), 'fd_wqh', t);
         goTo(d, t, 'schedule');
+      },
+    },
+    resolve_userfault_fork: {
+      doc: 'resolve_userfault_fork(): anon_inode_create_getfd() for the new ctx (msg.arg.fork.ufd); spin_lock_irq(event_wqh.lock); if fork_event is not empty (the fork thread did not abort): userfaultfd_ctx_put(fork_nctx), list_del + __add_wait_queue(event_wqh), userfaultfd_event_complete(); spin_unlock_irq',
+      ...spinGuarded('event_wqh'),
+      run: (d, t) => {
+        const ctx = ctxArg(d, t);
+        const c = ctxOf(d, ctx);
+        const msg = local<Json>(d, t, 'msg') as unknown as ForkMsg;
+        const n = ctxOf(d, msg.ctx);
+        n.fd_open = true;   // the new fd, installed in the reader's file table
+        n.file_refs = 1;
+        const ewq = c.fork_in_transit;
+        if (ewq !== null) {
+          n.refcount -= 1;  // the fork thread did not abort: drop the temporary reference
+          c.fork_in_transit = null;
+          c.event_wqh.unshift(ewq);
+          userfaultfd_event_complete(d, ctx, ewq.tid);
+        }
+        ret(d, t, { ...msg } as never);
       },
     },
     schedule: {
