@@ -37,7 +37,8 @@ export interface UffdModel {
 
 function newThread(name: string, role: Thread['role'], ops: readonly Op[]): Thread {
   return {
-    name, role, does: [...new Set(ops.map(o => o.op))].sort(), task: 'RUNNING',
+    // The op kinds, plus 'retry-on-eagain' for a monitor policy that expects EAGAIN (properties' goals use this).
+    name, role, does: [...new Set(ops.flatMap(o => ('onEAGAIN' in o && o.onEAGAIN === 'retry' ? [o.op, 'retry-on-eagain'] : [o.op])))].sort(), task: 'RUNNING',
     frames: [newFrame('user', 'next')],
     user: { pc: 0, sub: 0, iter: 0, inbox: [], outcomes: [] },
   };

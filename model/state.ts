@@ -117,7 +117,7 @@ export interface Thread {
   name: string;
   role: Role;
   /** The kinds of operation in its program (constant; lets properties see what a scenario tries). */
-  does: string[];
+  does: string[];  // op kinds, plus 'retry-on-eagain' when a monitor policy retries on EAGAIN
   task: TaskState;
   /** Call stack, outermost first; the bottom frame is the user-mode program. Empty when the thread has exited. */
   frames: Frame[];

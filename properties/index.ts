@@ -313,7 +313,8 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
       name: 'monitor-reads-unmap',
       description: 'some run has a reader dequeue an UNMAP event',
       cites: 'fs/userfaultfd.c: userfaultfd_ctx_read(), userfaultfd_event_complete()',
-      applies: s => s.threads.some(th => th.does.includes('munmap')) && s.uffd.some(c => c.features.includes('UFFD_FEATURE_EVENT_UNMAP')),
+      applies: s => s.threads.some(th => th.does.includes('munmap')) && s.uffd.some(c => c.features.includes('UFFD_FEATURE_EVENT_UNMAP')) &&
+        s.threads.some(th => th.does.some(d => d === 'read_msgs' || d === 'serve' || d === 'resolve')),
       reached: s => s.unmaps.some(r => r.got.length > 0),
     },
     {
@@ -326,18 +327,18 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     },
     {
       kind: 'sometimes',
-      name: 'fork-event-aborted',
-      description: 'some run has a FORK event aborted by the release of the parent uffd, its new ctx freed (userfaultfd_event_wait_completion(): release_new_ctx)',
-      cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion()',
-      applies: s => s.threads.some(th => th.does.includes('fork')) && s.threads.some(th => th.does.includes('close')),
-      reached: s => s.forks.some(r => r.ok === true && r.new_ctxs.some(c => (s.uffd[c]?.refcount ?? 1) <= 0)),
+      name: 'event-aborted-by-release',
+      description: 'some run has an event producer leave userfaultfd_event_wait_completion() unacknowledged because its uffd was released (close)',
+      cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion() (READ_ONCE(ctx->released)), userfaultfd_release() (wake_up_all(&ctx->event_wqh))',
+      applies: s => s.threads.some(th => th.does.includes('close')) && s.threads.some(th => th.does.some(d => d === 'munmap' || d === 'madvise' || d === 'mremap' || d === 'fork')),
+      reached: s => s.threads.some(th => th.frames.some(f => f.fn === 'userfaultfd_event_wait_completion' && f.at === '__set_current_state(TASK_RUNNING)' && (f.locals['msg'] as { event?: unknown } | undefined)?.event !== 0)),
     },
     {
       kind: 'sometimes',
       name: 'eagain-observed',
-      description: 'some run has UFFDIO_COPY fail with EAGAIN because a non-cooperative event is pending (mmap_changing)',
+      description: 'some run has UFFDIO_COPY fail with EAGAIN because a non-cooperative event is pending (mmap_changing); applies where a thread issues UFFDIO_COPY itself or a monitor retries on EAGAIN',
       cites: 'fs/userfaultfd.c: userfaultfd_copy(); mm/userfaultfd.c: mfill_atomic()',
-      applies: s => s.uffd.some(c => c.features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'))) && s.threads.some(th => th.does.includes('copy')),
+      applies: s => s.uffd.some(c => c.features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'))) && s.threads.some(th => th.does.some(d => d === 'copy' || d === 'retry-on-eagain')),
       reached: s => s.threads.some(th => th.user.outcomes.some(o => o.what === 'UFFDIO_COPY' && o.ret === 'EAGAIN')),
     },
   ];
