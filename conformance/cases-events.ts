@@ -42,6 +42,7 @@ const HUGE_LEN = '0xfffffffffffff000';
 const MODELLED = new Set([
   'remove-dontneed', 'remove-dontneed-no-feature', 'remove-madv-remove-shmem', 'remove-eagain', 'remove-unregistered-range',
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
+  'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {

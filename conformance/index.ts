@@ -217,11 +217,14 @@ export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript
   const entryOf = (s: KernelState, t: number, o: Outcome): Entry => {
     const th = s.threads[t]!;
     const spec = sc.threads[t]!.ops[o.op];
-    const op = o.what === 'access' ? (spec?.op ?? 'access') : (WHAT_TO_OP[o.what] ?? o.what);
+    // The runner names every raw ioctl "raw" (its output field as for the typed ioctl).
+    const rawCmd = spec?.op === 'raw_ioctl' ? WHAT_TO_OP[o.what] : undefined;
+    const op = o.what === 'access' ? (spec?.op ?? 'access') : rawCmd !== undefined ? 'raw' : (WHAT_TO_OP[o.what] ?? o.what);
+    const fieldOf = rawCmd ?? op;
     const e: Entry = { thread: th.name, index: o.op, op, ret: o.ret, value: null, out: null, msgs: null };
     if (op === 'read' || op === 'write') e.value = o.value;
-    if (op === 'copy' || op === 'zeropage') e.out = o.value;
-    if (op === 'api' || op === 'register') e.out = o.out;
+    if (fieldOf === 'copy' || fieldOf === 'zeropage') e.out = o.value;
+    if (fieldOf === 'api' || fieldOf === 'register') e.out = o.out;
     if (op === 'mremap' && o.value !== null) {
       // The runner prints the new address as "AREA[PAGE]".
       const a = addrOf(sc, bases, o.value);
