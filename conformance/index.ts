@@ -218,9 +218,9 @@ export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript
     const th = s.threads[t]!;
     const spec = sc.threads[t]!.ops[o.op];
     // The runner names every raw ioctl "raw" (its output field as for the typed ioctl).
-    const rawCmd = spec?.op === 'raw_ioctl' ? WHAT_TO_OP[o.what] : undefined;
-    const op = o.what === 'access' ? (spec?.op ?? 'access') : rawCmd !== undefined ? 'raw' : (WHAT_TO_OP[o.what] ?? o.what);
-    const fieldOf = rawCmd ?? op;
+    const raw = spec?.op === 'raw_ioctl';
+    const op = o.what === 'access' ? (spec?.op ?? 'access') : raw ? 'raw' : (WHAT_TO_OP[o.what] ?? o.what);
+    const fieldOf = raw ? WHAT_TO_OP[o.what] : op;
     const e: Entry = { thread: th.name, index: o.op, op, ret: o.ret, value: null, out: null, msgs: null };
     if (op === 'read' || op === 'write') e.value = o.value;
     if (fieldOf === 'copy' || fieldOf === 'zeropage') e.out = o.value;
