@@ -21,12 +21,13 @@ const byte = fc.integer({ min: 1, max: 255 });
 const PAGE = 4096;
 
 /** Raw ioctl commands, and the mode values tried for each (valid ones, and bits the ioctl refuses). */
-const RAW_CMDS = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE'] as const;
+const RAW_CMDS = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE', 'WRITEPROTECT'] as const;
 const RAW_MODES: { readonly [cmd: string]: readonly number[] } = {
   REGISTER: [1, 1, 2, 3, 4, 5, 0, 8, 9, 0x80000000],
   UNREGISTER: [0], WAKE: [0], // no mode field
   COPY: [0, 0, 0, 1, 1, 2, 3, 4, 0x80000000, 0xffffffff],
   ZEROPAGE: [0, 0, 1, 2, 3, 0xffffffff],
+  WRITEPROTECT: [0, 1, 1, 2, 3, 4],
 };
 /** Lengths that fail validate_range() wherever the layout is: 2^64 - 4096 (wraps), 2^56 and 2^63 (past TASK_SIZE). */
 const HUGE_LENS = ['0xfffffffffffff000', '0x100000000000000', '0x8000000000000000'];

@@ -176,7 +176,7 @@ export function runOnKernel(c: ConformanceCase, runnerPath: string): Transcript 
 
 const WHAT_TO_OP: { readonly [what: string]: string } = {
   'read': 'read', 'write': 'write', 'UFFDIO_API': 'api', 'UFFDIO_REGISTER': 'register', 'UFFDIO_UNREGISTER': 'unregister',
-  'UFFDIO_WAKE': 'wake', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
+  'UFFDIO_WAKE': 'wake', 'UFFDIO_WRITEPROTECT': 'writeprotect', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
   'munmap': 'munmap', 'mremap': 'mremap', 'madvise': 'madvise', 'fork': 'fork',
 };
 

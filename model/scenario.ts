@@ -76,8 +76,8 @@ export type Op =
   | { op: 'raw_ioctl'; uffd: string; cmd: RawIoctlCmd; area: string; offset: number; len: string; mode: number; content: number };
 
 /** The ioctls a raw_ioctl operation can issue. */
-export type RawIoctlCmd = 'REGISTER' | 'UNREGISTER' | 'WAKE' | 'COPY' | 'ZEROPAGE';
-export const RAW_IOCTL_CMDS: readonly RawIoctlCmd[] = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE'];
+export type RawIoctlCmd = 'REGISTER' | 'UNREGISTER' | 'WAKE' | 'COPY' | 'ZEROPAGE' | 'WRITEPROTECT';
+export const RAW_IOCTL_CMDS: readonly RawIoctlCmd[] = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE', 'WRITEPROTECT'];
 
 export interface ThreadSpec {
   name: string;

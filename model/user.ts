@@ -126,6 +126,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
       case 'REGISTER': return { fn: 'userfaultfd_register', locals: { ctx, start: 0, end: 0, modes: [], raw }, what, page: null };
       case 'UNREGISTER': return { fn: 'userfaultfd_unregister', locals: { ctx, start: 0, end: 0, todo: [], cur: null, raw }, what, page: null };
       case 'WAKE': return { fn: 'userfaultfd_wake', locals: { ctx, start: 0, len: 0, raw }, what, page: null };
+      case 'WRITEPROTECT': return { fn: 'userfaultfd_writeprotect', locals: { ctx, start: 0, len: 0, wp: false, dontwake: false, raw }, what, page: null };
       case 'COPY': case 'ZEROPAGE': {
         const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : 'zeropage', 0, 0, op.cmd === 'COPY' ? op.content : 0, false);
         return { ...f, locals: { ...f.locals, raw }, page: null };

@@ -17,7 +17,7 @@ import type { KernelFn } from '../engine.js';
 import { call, goTo, last, local, ret, setLocal, thread, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
 import type { Json, UffdVmFlag } from '../state.js';
-import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
+import { mmapLockSteps, mmap_read_unlock, mmap_write_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { setUffd, vmasIn } from '../mm/vma.js';
 import { ctxArg, ctxOf } from './ctx.js';
 import { eventsInFlight, viewAdd } from './event.js';
@@ -300,6 +300,11 @@ export const userfaultfd_wake: KernelFn = {
   },
 };
 
+/** Only non-cooperative event preps raise mmap_changing; with no EVENT_* feature on the ctx it stays 0 (its read is then local). */
+function mmapChangingStaysZero(s: KernelState, t: Tid): boolean {
+  return !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'));
+}
+
 /** userfaultfd_copy() and userfaultfd_zeropage() share their shape; `mode` tells them apart. */
 function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn {
   const field = name === 'userfaultfd_copy' ? 'copy' : 'zeropage';
@@ -312,8 +317,7 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
     entry: 'atomic_read(mmap_changing)',
     steps: {
       'atomic_read(mmap_changing)': {
-        // Only non-cooperative event preps raise mmap_changing; with no EVENT_* feature on the ctx it stays 0.
-        local: (s, t) => !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_')),
+        local: mmapChangingStaysZero,
         doc: `if (atomic_read(&ctx->mmap_changing)) { put_user(-EAGAIN, &${field}); return -EAGAIN; } (lockless); copy_from_user; ` +
           `validate_range()${field === 'copy' ? ' (src: validate_unaligned_range())' : ''} and mode & ~(${modes.join('|')}): -EINVAL, ${field} unwritten; ` +
           `mmget_not_zero; mfill_atomic_${field}()`,
@@ -371,3 +375,59 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
 export const userfaultfd_copy = fillIoctl('userfaultfd_copy');
 /** Locals: ctx, dst, len, content (0), dontwake, done; raw (RawArgs) for a raw_ioctl. */
 export const userfaultfd_zeropage = fillIoctl('userfaultfd_zeropage');
+
+const UFFDIO_WRITEPROTECT_MODE_WP = 1;
+const UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 2;
+
+/**
+ * Locals: ctx, raw (RawArgs: UFFDIO_WRITEPROTECT is only issued by a raw_ioctl),
+ * start, len (pages), wp, dontwake. The validation paths are exact; the
+ * uffd-wp bit of ptes is not modelled (WP faults are not, and a scenario that
+ * registers WP makes no memory access), so a successful write-protect or
+ * un-protect changes nothing the model keeps, and its wake (mode 0) is modelled.
+ */
+export const userfaultfd_writeprotect: KernelFn = {
+  name: 'userfaultfd_writeprotect',
+  cites: 'fs/userfaultfd.c: userfaultfd_writeprotect(); mm/userfaultfd.c: mwriteprotect_range()',
+  entry: 'atomic_read(mmap_changing)',
+  steps: {
+    'atomic_read(mmap_changing)': {
+      local: mmapChangingStaysZero,
+      doc: 'if (atomic_read(&ctx->mmap_changing)) return -EAGAIN; copy_from_user; validate_range(): -EINVAL; mode & ~(WP|DONTWAKE), or WP with DONTWAKE: -EINVAL; mmget_not_zero',
+      run: (d, t) => {
+        if (ctxOf(d, ctxArg(d, t)).mmap_changing > 0) {
+          ret(d, t, result('EAGAIN', null));
+          return;
+        }
+        const mode = rawArgs(d, t)?.mode ?? 0;
+        const allowed = UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE;
+        if (!rawToPages(d, t, 'start', 'len') || (mode & ~allowed) !== 0 || (mode & allowed) === allowed) {
+          ret(d, t, result('EINVAL', null));
+          return;
+        }
+        setLocal(d, t, 'wp', (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0);
+        setLocal(d, t, 'dontwake', (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE) !== 0);
+        goTo(d, t, 'mmap_read_lock');
+      },
+    },
+    ...mmapLockSteps('mmap_read_lock', false, 'down_read(map_changing_lock)', 'mwriteprotect_range(): mmap_read_lock(dst_mm)'),
+    ...rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'return',
+      'down_read(&ctx->map_changing_lock); mmap_changing: -EAGAIN; for each VMA in range: !userfaultfd_wp(vma) -> -ENOENT (none at all: -ENOENT), else uffd_wp_range(); unlock both; if !WP && !DONTWAKE: wake_userfault(range)',
+      (d, t, k) => {
+        const ctx = ctxArg(d, t);
+        const start = local<number>(d, t, 'start');
+        const end = start + local<number>(d, t, 'len');
+        const vmas = vmasIn(d, start, end);
+        let err: string | null = null;
+        if (ctxOf(d, ctx).mmap_changing > 0) err = 'EAGAIN';
+        else if (vmas.length === 0 || vmas.some(v => !v.uffd_flags.includes('VM_UFFD_WP'))) err = 'ENOENT';
+        up_read(d, t, ctxOf(d, ctx).map_changing_lock, 'map_changing_lock');
+        mmap_read_unlock(d, t);
+        if (err !== null) ret(d, t, result(err, null));
+        else if (!local<boolean>(d, t, 'wp') && !local<boolean>(d, t, 'dontwake')) {
+          call(d, t, k, 'wake_userfault', { ctx, start, len: end - start, seq: 0, need_wakeup: false }, 'return');
+        }
+      }),
+    return: { doc: 'return 0', local: true, run: (d, t) => ret(d, t, result('0', null)) },
+  },
+};
