@@ -1,9 +1,10 @@
 /**
  * Event, hugetlb and raw-ioctl conformance cases: the same format as
- * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK) run on the model
- * and are part of the suite (modelledEventCases). The rest are kernel-only,
- * for what the model cannot run yet (conformance/script.ts lists the shapes):
- * hugetlb areas, ioctls with raw (invalid) values and UFFDIO_CONTINUE. Not wired into the
+ * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK, and raw ioctl values
+ * of REGISTER/UNREGISTER/WAKE/COPY/ZEROPAGE/WRITEPROTECT) run on the model and are part of
+ * the suite (modelledEventCases). The rest are kernel-only, for what the model
+ * cannot run yet (conformance/script.ts lists the shapes): hugetlb areas,
+ * UFFDIO_CONTINUE (needs MINOR fault semantics), SIGBUS/WP_ASYNC. Not wired into the
  * suite: `node dist/conformance/kernel-main.js` prints what this machine's
  * kernel does for each (the oracle for the model, once it has these
  * operations); test/conformance.test.ts only checks that each runs to the end.
@@ -43,6 +44,7 @@ const MODELLED = new Set([
   'remove-dontneed', 'remove-dontneed-no-feature', 'remove-madv-remove-shmem', 'remove-eagain', 'remove-unregistered-range',
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
   'fork-event', 'fork-no-feature',
+  'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {

@@ -176,7 +176,7 @@ export function runOnKernel(c: ConformanceCase, runnerPath: string): Transcript 
 
 const WHAT_TO_OP: { readonly [what: string]: string } = {
   'read': 'read', 'write': 'write', 'UFFDIO_API': 'api', 'UFFDIO_REGISTER': 'register', 'UFFDIO_UNREGISTER': 'unregister',
-  'UFFDIO_WAKE': 'wake', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
+  'UFFDIO_WAKE': 'wake', 'UFFDIO_WRITEPROTECT': 'writeprotect', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
   'munmap': 'munmap', 'mremap': 'mremap', 'madvise': 'madvise', 'fork': 'fork',
 };
 
@@ -217,11 +217,14 @@ export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript
   const entryOf = (s: KernelState, t: number, o: Outcome): Entry => {
     const th = s.threads[t]!;
     const spec = sc.threads[t]!.ops[o.op];
-    const op = o.what === 'access' ? (spec?.op ?? 'access') : (WHAT_TO_OP[o.what] ?? o.what);
+    // The runner names every raw ioctl "raw" (its output field as for the typed ioctl).
+    const raw = spec?.op === 'raw_ioctl';
+    const op = o.what === 'access' ? (spec?.op ?? 'access') : raw ? 'raw' : (WHAT_TO_OP[o.what] ?? o.what);
+    const fieldOf = raw ? WHAT_TO_OP[o.what] : op;
     const e: Entry = { thread: th.name, index: o.op, op, ret: o.ret, value: null, out: null, msgs: null };
     if (op === 'read' || op === 'write') e.value = o.value;
-    if (op === 'copy' || op === 'zeropage') e.out = o.value;
-    if (op === 'api' || op === 'register') e.out = o.out;
+    if (fieldOf === 'copy' || fieldOf === 'zeropage') e.out = o.value;
+    if (fieldOf === 'api' || fieldOf === 'register') e.out = o.out;
     if (op === 'mremap' && o.value !== null) {
       // The runner prints the new address as "AREA[PAGE]".
       const a = addrOf(sc, bases, o.value);

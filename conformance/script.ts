@@ -4,12 +4,12 @@
  *
  * A case the model runs is validated by parseScenario() and written from the
  * parsed scenario. A case marked `kernelOnly` (operations or layouts the model
- * does not have yet: hugetlb and unmapped areas, mremap, madvise, fork, raw
- * ioctl values, features not modelled) is written from the raw objects: every
+ * does not have yet: hugetlb areas, fork, raw CONTINUE,
+ * features not modelled) is written from the raw objects: every
  * operation parseScenario() knows is still parsed by it (so defaults are the
  * same on both paths), only the rest is read here.
  *
- * Kernel-only shapes (the model's future scenario ops; fixed with the lead):
+ * Shapes (mremap, madvise and raw_ioctl are now also model operations: model/scenario.ts):
  *   areas: { name, pages, kind: 'anon'|'shmem'|'hugetlb', mapped?: false }  (hugetlb pages are 2 MiB)
  *   { op: 'mremap', area, first, pages, new_pages, flags: ['MREMAP_MAYMOVE'|'MREMAP_FIXED'|'MREMAP_DONTUNMAP'], to: { area, first } | null }
  *   { op: 'madvise', area, first, pages, advice: 'MADV_DONTNEED'|'MADV_REMOVE' }

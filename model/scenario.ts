@@ -67,7 +67,19 @@ export type Op =
   /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE; an event message (UNMAP) is consumed and recorded, nothing filled. */
   | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain }
   /** A monitor loop: `count` times (null: forever) read one message and resolve it (an event message is consumed and recorded). */
-  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain; count: number | null };
+  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain; count: number | null }
+  /**
+   * An ioctl with raw values, as user space can pass them (the conformance
+   * suite's invalid ranges and modes): the range starts `offset` bytes from
+   * the area's start (may be unaligned or negative) and is `len` bytes long
+   * (a u64, kept as "0x..." text); `mode` is the ioctl's mode field, `content`
+   * COPY's source byte. See rawRangeProblem() for the ranges accepted.
+   */
+  | { op: 'raw_ioctl'; uffd: string; cmd: RawIoctlCmd; area: string; offset: number; len: string; mode: number; content: number };
+
+/** The ioctls a raw_ioctl operation can issue. */
+export type RawIoctlCmd = 'REGISTER' | 'UNREGISTER' | 'WAKE' | 'COPY' | 'ZEROPAGE' | 'WRITEPROTECT';
+export const RAW_IOCTL_CMDS: readonly RawIoctlCmd[] = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE', 'WRITEPROTECT'];
 
 export interface ThreadSpec {
   name: string;
@@ -192,6 +204,34 @@ function nullableInt(o: Obj, k: string, p: Path, min: number, max: number): numb
 }
 
 const MAX_PAGES = 64;
+const PAGE_BYTES = 4096;
+/** The largest x86-64 TASK_SIZE_MAX (5-level paging: (1 << 56) - PAGE_SIZE; 4-level is (1 << 47) - PAGE_SIZE). */
+const MAX_TASK_SIZE = (1n << 56n) - 4096n;
+
+/** A u64 given as a non-negative integer or as decimal / "0x..." text. */
+function u64(o: Obj, k: string, p: Path): bigint {
+  const v = o[k];
+  let n: bigint | null = null;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) n = BigInt(v);
+  if (typeof v === 'string' && /^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.test(v)) n = BigInt(v);
+  if (n === null || n >= 1n << 64n) p.key(k).fail('a length in bytes from 0 to 2^64-1 (an integer, or decimal or "0x..." text)', v);
+  return n as bigint;
+}
+
+/**
+ * Where the model's layout sits in the address space is not modelled (pages
+ * are counted from the first area), so a raw range must be one whose
+ * validation does not depend on it: one that ends inside the layout (areas and
+ * the hole page after each), or one validate_range() refuses wherever the
+ * layout is (start or len not page-aligned, len 0, len >= TASK_SIZE with 4- or 5-level paging). A range
+ * reaching past the layout would meet mappings the model does not have.
+ * `start` is in bytes from the first area's start.
+ */
+export function rawRangeProblem(start: number, len: bigint, layoutBytes: number): string | null {
+  if (start % PAGE_BYTES !== 0 || len % BigInt(PAGE_BYTES) !== 0n || len === 0n || len >= MAX_TASK_SIZE) return null;
+  if (BigInt(start) + len <= BigInt(layoutBytes)) return null;
+  return `a range that ends inside the scenario's layout (${layoutBytes} bytes from the first area, a hole page after each area) or a length validate_range() refuses anywhere (unaligned, 0, or at least 2^56 - 4096)`;
+}
 
 function features(list: unknown[], p: Path): string[] {
   const out = list.map((f, i) => {
@@ -235,8 +275,9 @@ function modes(list: unknown[], p: Path, allowNone: boolean): RegisterMode[] {
  */
 function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): void {
   const other = (ms: RegisterMode[]): boolean => ms.some(m => m !== 'MISSING');
+  // A raw REGISTER with the WP (2) or MINOR (4) bit may register those modes too.
   const registers = uffds.some(u => u.register.some(r => other(r.modes))) ||
-    threads.some(t => t.ops.some(op => op.op === 'register' && other(op.modes)));
+    threads.some(t => t.ops.some(op => (op.op === 'register' && other(op.modes)) || (op.op === 'raw_ioctl' && op.cmd === 'REGISTER' && (op.mode & 6) !== 0)));
   if (!registers) return;
   threads.forEach((t, i) => t.ops.forEach((op, j) => {
     if (op.op === 'read' || op.op === 'write') {
@@ -246,8 +287,8 @@ function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): v
 }
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
-  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork'] as const);
+  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails', 'cmd', 'offset', 'len', 'mode']);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork', 'raw_ioctl'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
@@ -258,6 +299,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'], fork: ['fails'],
     resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN'],
     serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'count'],
+    raw_ioctl: ['uffd', 'cmd', 'area', 'offset', 'len', 'mode', 'content'],
   };
   obj(v, p, ['op', ...(allowed[kind] ?? [])]);
   const area = (): Area => {
@@ -315,6 +357,18 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     case 'fork': return { op: 'fork', fails: bool(base, 'fails', p, false) };
     case 'madvise': { const a = area(); return { op: 'madvise', area: a.name, ...range(a, 'first'), advice: oneOf(base, 'advice', p, ['MADV_DONTNEED', 'MADV_REMOVE'] as const, 'MADV_DONTNEED') }; }
     case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
+    case 'raw_ioctl': {
+      const u = uffd();
+      const cmd = oneOf(base, 'cmd', p, RAW_IOCTL_CMDS);
+      const a = area();
+      const layoutBytes = s.areas.reduce((n, x) => n + (x.pages + 1) * PAGE_BYTES, 0);
+      const areaStart = s.areas.slice(0, s.areas.indexOf(a)).reduce((n, x) => n + (x.pages + 1) * PAGE_BYTES, 0);
+      const offset = int(base, 'offset', p, -areaStart, layoutBytes - areaStart - 1, 0);
+      const len = u64(base, 'len', p);
+      const problem = rawRangeProblem(areaStart + offset, len, layoutBytes);
+      if (problem !== null) p.key('len').fail(problem, base['len']);
+      return { op: 'raw_ioctl', uffd: u, cmd, area: a.name, offset, len: `0x${len.toString(16)}`, mode: int(base, 'mode', p, 0, 0xffffffff, 0), content: int(base, 'content', p, 0, 255, 1) };
+    }
     case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };
     case 'serve': {
       if (role !== 'monitor') p.key('op').fail('an operation for a worker ("serve" is a monitor loop; set role to "monitor")', kind);

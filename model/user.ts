@@ -16,6 +16,7 @@ import { call, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op } from './scenario.js';
 import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
+import { PAGE_SIZE } from './uffd/ioctl.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
 export function areaBases(sc: Scenario): number[] {
@@ -111,8 +112,25 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         if (u.sub > fillPhase) return wake(ctx, msg.address, 1);
         return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
       }
+      case 'raw_ioctl': return rawIoctl(op);
       case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise': case 'fork':
         throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
+    }
+  }
+  /** A raw_ioctl: the kernel function gets the bytes and mode in local `raw` (model/uffd/ioctl.ts RawArgs) and validates them first. */
+  function rawIoctl(op: Extract<Op, { op: 'raw_ioctl' }>): Syscall {
+    const ctx = uffdIndex(op.uffd);
+    const raw = { start: base(op.area) * PAGE_SIZE + op.offset, len: op.len, mode: op.mode };
+    const what = `UFFDIO_${op.cmd}`;
+    switch (op.cmd) {
+      case 'REGISTER': return { fn: 'userfaultfd_register', locals: { ctx, start: 0, end: 0, modes: [], raw }, what, page: null };
+      case 'UNREGISTER': return { fn: 'userfaultfd_unregister', locals: { ctx, start: 0, end: 0, todo: [], cur: null, raw }, what, page: null };
+      case 'WAKE': return { fn: 'userfaultfd_wake', locals: { ctx, start: 0, len: 0, raw }, what, page: null };
+      case 'WRITEPROTECT': return { fn: 'userfaultfd_writeprotect', locals: { ctx, start: 0, len: 0, wp: false, dontwake: false, raw }, what, page: null };
+      case 'COPY': case 'ZEROPAGE': {
+        const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : 'zeropage', 0, 0, op.cmd === 'COPY' ? op.content : 0, false);
+        return { ...f, locals: { ...f.locals, raw }, page: null };
+      }
     }
   }
   function wake(ctx: number, start: number, len: number): Syscall {

@@ -242,3 +242,50 @@ test('parseScenario: bit<N> features: a known bit becomes its name, an unknown o
   const e = t.throws(() => parseScenario(withOps({ area: 'A' }, [], ['bit7'])), { instanceOf: ScenarioError });
   t.regex(e?.message ?? '', /^uffds\[0\]\.features\[0\]: .*UFFD_FEATURE_SIGBUS is not modelled yet/);
 });
+
+// ---------------------------------------------------------------- raw_ioctl
+const rawOp = (o: object): object => ({
+  name: 'x', areas: [{ name: 'A', pages: 2, kind: 'anon' }, { name: 'B', pages: 1, kind: 'anon' }], uffds: [{ name: 'U', register: [{ area: 'A' }] }],
+  threads: [{ name: 'w', ops: [{ op: 'raw_ioctl', uffd: 'U', area: 'A', ...o }] }],
+});
+
+test('parseScenario: raw_ioctl keeps the bytes: len as "0x..." text, offset and mode as given, content defaults to 1', (t) => {
+  const op = parseScenario(rawOp({ cmd: 'COPY', offset: 1, len: 4096, mode: 4 })).threads[0]!.ops[0];
+  t.deepEqual(op, { op: 'raw_ioctl', uffd: 'U', cmd: 'COPY', area: 'A', offset: 1, len: '0x1000', mode: 4, content: 1 });
+  const huge = parseScenario(rawOp({ cmd: 'WAKE', len: '0xfffffffffffff000' })).threads[0]!.ops[0] as { len: string };
+  t.is(huge.len, '0xfffffffffffff000');
+  t.is((parseScenario(rawOp({ cmd: 'WAKE', len: '8192' })).threads[0]!.ops[0] as { len: string }).len, '0x2000');
+});
+
+test('parseScenario: a raw range whose validation would depend on where the layout is mapped is refused', (t) => {
+  // The layout is A (2 pages), a hole, B (1 page), a hole: 5 pages. From A[0], 5 pages end at its end.
+  t.notThrows(() => parseScenario(rawOp({ cmd: 'REGISTER', len: 5 * 4096, mode: 1 })));
+  const e = t.throws(() => parseScenario(rawOp({ cmd: 'REGISTER', len: 6 * 4096, mode: 1 })), { instanceOf: ScenarioError });
+  t.regex(e?.message ?? '', /^threads\[0\]\.ops\[0\]\.len: expected a range that ends inside the scenario's layout/);
+  t.throws(() => parseScenario(rawOp({ cmd: 'WAKE', len: '0x100000000000' })), { instanceOf: ScenarioError }); // 2^44: neither
+  for (const len of [6 * 4096 + 1, 0, '0xfffffffffffff000', '0x100000000000000']) t.notThrows(() => parseScenario(rawOp({ cmd: 'WAKE', len })), String(len));
+  t.notThrows(() => parseScenario(rawOp({ cmd: 'WAKE', offset: 3, len: 100 * 4096 })), 'unaligned start: EINVAL wherever the layout is');
+});
+
+test('parseScenario: raw_ioctl field errors name the field', (t) => {
+  const cases: [object, RegExp][] = [
+    [{ cmd: 'MOVE', len: 4096 }, /\.cmd: expected one of "REGISTER"/],
+    [{ cmd: 'WAKE', len: -1 }, /\.len: expected a length in bytes/],
+    [{ cmd: 'WAKE', len: '0x1ffffffffffffffff' }, /\.len: expected a length in bytes/],
+    [{ cmd: 'WAKE', len: 4096, offset: -1 }, /\.offset: expected an integer from 0/],
+    [{ cmd: 'WAKE', len: 4096, offset: 5 * 4096 }, /\.offset: expected an integer/],
+    [{ cmd: 'COPY', len: 4096, content: 256 }, /\.content: expected an integer from 0 to 255/],
+    [{ cmd: 'COPY', len: 4096, pages: 1 }, /\.pages: unknown field/],
+  ];
+  for (const [o, re] of cases) {
+    const e = t.throws(() => parseScenario(rawOp(o)), { instanceOf: ScenarioError }, JSON.stringify(o));
+    t.regex(e?.message ?? '', re);
+  }
+});
+
+test('parseScenario: a raw REGISTER with the WP or MINOR bit counts as a WP/MINOR registration (no accesses)', (t) => {
+  const sc = (mode: number): object => ({ ...rawOp({ cmd: 'REGISTER', len: 4096, mode }), threads: [{ name: 'w', ops: [{ op: 'raw_ioctl', uffd: 'U', cmd: 'REGISTER', area: 'A', len: 4096, mode }, { op: 'read', area: 'A', page: 0 }] }] });
+  t.notThrows(() => parseScenario(sc(1)));
+  t.notThrows(() => parseScenario(sc(8)));
+  for (const mode of [2, 4, 7]) t.throws(() => parseScenario(sc(mode)), { instanceOf: ScenarioError, message: /^threads\[0\]\.ops\[1\]: expected no memory access/ });
+});

@@ -53,8 +53,8 @@ function unlockFill(d: KernelState, t: Tid): void {
 export function mapChangingLockSteps(check: boolean): { [label: string]: Step } {
   return rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'mfill_atomic_pte',
     check
-      ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; install the first page'
-      : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; install the first page',
+      ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; install the first page'
+      : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; install the first page',
     (d, t) => {
       if (check) {
         const ctx = local<number>(d, t, 'ctx');
@@ -65,12 +65,18 @@ export function mapChangingLockSteps(check: boolean): { [label: string]: Step } 
           return;
         }
       }
+      // mfill_atomic(): "validate 'mode' now that we know the dst_vma: don't allow a wrprotect copy if the userfaultfd didn't register as WP".
+      if (local<boolean>(d, t, 'wp') && !(vma_lookup(d, local<number>(d, t, 'dst'))?.uffd_flags.includes('VM_UFFD_WP') ?? false)) {
+        unlockFill(d, t);
+        ret(d, t, 'EINVAL');
+        return;
+      }
       fillNext(d, t);
     });
 }
 
 /** Install one page; returns null on success or the errno. */
-function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, zeropage: boolean, content: number): string | null {
+function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, zeropage: boolean, content: number, wp: boolean): string | null {
   const vma = vma_lookup(d, page);
   if (vma === null) return 'ENOENT';
   if (vma.kind === 'shmem') {
@@ -81,14 +87,14 @@ function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, zer
     if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
     const value = zeropage ? 0 : content;
     cache[idx] = value;
-    d.mm.pte[page] = { content: value, writable: true };
+    d.mm.pte[page] = { content: value, writable: !wp }; // MFILL_ATOMIC_WP: installed write-protected
     d.expect[page] = value;
     noteInstall(d, t, ctx, page);
     return null;
   }
   // mfill_atomic_install_pte() (COPY) / mfill_atomic_pte_zeropage(): under the PTL, -EEXIST unless pte_none.
   if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
-  d.mm.pte[page] = zeropage ? { content: 0, writable: false } : { content, writable: true };
+  d.mm.pte[page] = zeropage ? { content: 0, writable: false } : { content, writable: !wp }; // MFILL_ATOMIC_WP: installed write-protected
   d.expect[page] = zeropage ? 0 : content;
   noteInstall(d, t, ctx, page);
   return null;
@@ -99,7 +105,7 @@ function fillNext(d: KernelState, t: Tid): void {
   const dst = local<number>(d, t, 'dst');
   const len = local<number>(d, t, 'len');
   const copied = local<number>(d, t, 'copied');
-  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<string>(d, t, 'mode') === 'zeropage', local<number>(d, t, 'content'));
+  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<string>(d, t, 'mode') === 'zeropage', local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'));
   const done = err === null ? copied + 1 : copied;
   setLocal(d, t, 'copied', done);
   if (err !== null || done === len) {
@@ -110,7 +116,7 @@ function fillNext(d: KernelState, t: Tid): void {
   goTo(d, t, 'mfill_atomic_pte');
 }
 
-/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'), content, copied, seen (ghost). Returns pages filled (>0) or an errno. */
+/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'), content, wp (UFFDIO_COPY_MODE_WP), copied, seen (ghost). Returns pages filled (>0) or an errno. */
 export const mfill_atomic: KernelFn = {
   name: 'mfill_atomic',
   cites: 'mm/userfaultfd.c: mfill_atomic()',

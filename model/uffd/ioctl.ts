@@ -6,14 +6,18 @@
  *
  * Each returns { ret: '0' | errno name, out: the ioctl's output field }.
  * Output fields use the kernel's units: bytes (PAGE_SIZE = 4096) or -errno.
- * Validation of user-supplied ranges is local work folded into the first step;
- * the scenario format only expresses page-aligned, in-area ranges, so the
- * alignment/wraparound errors are left to the conformance suite.
+ * Validation of user-supplied ranges and modes is local work folded into each
+ * function's first step. Typed scenario operations only express page-aligned,
+ * in-area ranges and valid modes; a `raw_ioctl` operation passes the bytes and
+ * the mode field as user space would (local `raw`, see RawArgs), and the first
+ * step validates them as the kernel does (validate_range(), the mode checks)
+ * before converting them to pages.
  */
 import type { KernelFn } from '../engine.js';
-import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
+import { call, goTo, last, local, ret, setLocal, thread, top } from '../engine.js';
+import type { KernelState, Tid } from '../state.js';
 import type { Json, UffdVmFlag } from '../state.js';
-import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
+import { mmapLockSteps, mmap_read_unlock, mmap_write_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { setUffd, vmasIn } from '../mm/vma.js';
 import { ctxArg, ctxOf } from './ctx.js';
 import { eventsInFlight, viewAdd } from './event.js';
@@ -36,6 +40,69 @@ const _UFFDIO_CONTINUE = 7;
 function result(r: string, out: Json): Json {
   return { ret: r, out };
 }
+
+// ---------------------------------------------------------------------------
+// Raw arguments and their validation
+
+/**
+ * A raw_ioctl's arguments (local `raw`; absent for typed operations): `start`
+ * in bytes from the model's page 0 (may be unaligned), `len` a u64 as "0x..."
+ * text, `mode` the ioctl's mode field.
+ */
+export interface RawArgs { start: number; len: string; mode: number }
+
+/** x86-64 TASK_SIZE_MAX with 4-level paging: (1 << 47) - PAGE_SIZE (arch/x86/include/asm/page_64_types.h). */
+const TASK_SIZE = (1n << 47n) - BigInt(PAGE_SIZE);
+/**
+ * Where the model's page 0 sits in the address space: a notional mmap address.
+ * Not modelled: model/scenario.ts rawRangeProblem() only admits ranges whose
+ * validation does not depend on it.
+ */
+const LAYOUT_BASE = 0x7f0000000000n;
+const U64_MOD = 1n << 64n;
+
+/** The frame's raw arguments, or null for a typed operation. */
+function rawArgs(s: KernelState, t: Tid): RawArgs | null {
+  return (top(s, t).locals['raw'] as RawArgs | undefined) ?? null;
+}
+
+/**
+ * validate_range() (fs/userfaultfd.c): start page-aligned, then
+ * validate_unaligned_range(): len page-aligned, len != 0, start < task_size,
+ * len <= task_size - start, start + len does not wrap. (A `start <
+ * mmap_min_addr` check some versions have cannot fire: start is in the layout.)
+ * Returns the range in pages, or null for -EINVAL.
+ */
+export function validate_range(r: RawArgs): { start: number; pages: number } | null {
+  const page = BigInt(PAGE_SIZE);
+  const start = LAYOUT_BASE + BigInt(r.start);
+  const len = BigInt(r.len);
+  if (start % page !== 0n || len % page !== 0n || len === 0n) return null;
+  if (start >= TASK_SIZE || len > TASK_SIZE - start) return null;
+  if ((start + len) % U64_MOD <= start) return null;
+  return { start: r.start / PAGE_SIZE, pages: Number(len / page) };
+}
+
+/**
+ * A raw range's validate_range() into the frame's page locals: `startKey` and
+ * `endKey` ('end': exclusive end page; 'len': pages). True for a typed
+ * operation (nothing to validate) or a valid range; false: -EINVAL.
+ */
+function rawToPages(d: KernelState, t: Tid, startKey: string, endKey: 'end' | 'len'): boolean {
+  const raw = rawArgs(d, t);
+  if (raw === null) return true;
+  const range = validate_range(raw);
+  if (range === null) return false;
+  setLocal(d, t, startKey, range.start);
+  setLocal(d, t, endKey, endKey === 'end' ? range.start + range.pages : range.pages);
+  return true;
+}
+
+/** include/uapi/linux/userfaultfd.h mode bits. */
+export const UFFDIO_REGISTER_MODE = { MISSING: 1, WP: 2, MINOR: 4 } as const;
+const UFFD_API_REGISTER_MODES = 7;
+const MODE_DONTWAKE = 1; // UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_ZEROPAGE_MODE_DONTWAKE
+const UFFDIO_COPY_MODE_WP = 2;
 
 
 /**
@@ -67,7 +134,7 @@ export const userfaultfd_api: KernelFn = {
 const MODE_FLAG: { readonly [m: string]: UffdVmFlag } = { MISSING: 'VM_UFFD_MISSING', WP: 'VM_UFFD_WP', MINOR: 'VM_UFFD_MINOR' };
 
 /**
- * Locals: ctx, start, end (pages), modes. x86-64: pgtable_supports_uffd_wp()
+ * Locals: ctx, start, end (pages), modes; raw (RawArgs) for a raw_ioctl. x86-64: pgtable_supports_uffd_wp()
  * and CONFIG_HAVE_ARCH_USERFAULTFD_MINOR hold, and uffd-wp PTE markers are
  * configured, so vma_can_userfault() (mm/userfaultfd.c) accepts WP on anon
  * and shmem and MINOR on shmem only; VM_DROPPABLE and WP_ASYNC are not modelled.
@@ -78,9 +145,20 @@ export const userfaultfd_register: KernelFn = {
   entry: 'check_mode',
   steps: {
     check_mode: {
-      doc: 'copy_from_user; !uffdio_register.mode: -EINVAL (before validate_range and mmap_write_lock)',
+      doc: 'copy_from_user; !mode or mode & ~UFFD_API_REGISTER_MODES: -EINVAL; validate_range(): -EINVAL (all before mmap_write_lock)',
       local: true,
       run: (d, t) => {
+        const raw = rawArgs(d, t);
+        if (raw !== null) {
+          const range = raw.mode === 0 || raw.mode > UFFD_API_REGISTER_MODES ? null : validate_range(raw);
+          if (range === null) {
+            ret(d, t, result('EINVAL', null));
+            return;
+          }
+          setLocal(d, t, 'start', range.start);
+          setLocal(d, t, 'end', range.start + range.pages);
+          setLocal(d, t, 'modes', (['MISSING', 'WP', 'MINOR'] as const).filter(m => (raw.mode & UFFDIO_REGISTER_MODE[m]) !== 0));
+        }
         if (local<string[]>(d, t, 'modes').length === 0) ret(d, t, result('EINVAL', null));
         else goTo(d, t, 'mmap_write_lock');
       },
@@ -128,15 +206,23 @@ export const userfaultfd_register: KernelFn = {
 };
 
 /**
- * Locals: ctx, start, end, todo (sub-ranges still to clear), cur.
+ * Locals: ctx, start, end, todo (sub-ranges still to clear), cur; raw (RawArgs) for a raw_ioctl.
  * v6.18 refuses (-EINVAL) a range with a VMA registered to another uffd: the
  * real kernel on the machines does (see README "Fidelity").
  */
 export const userfaultfd_unregister: KernelFn = {
   name: 'userfaultfd_unregister',
   cites: 'fs/userfaultfd.c: userfaultfd_unregister()',
-  entry: 'mmap_write_lock',
+  entry: 'validate_range',
   steps: {
+    validate_range: {
+      doc: 'copy_from_user; validate_range(): -EINVAL (before mmap_write_lock)',
+      local: true,
+      run: (d, t) => {
+        if (!rawToPages(d, t, 'start', 'end')) ret(d, t, result('EINVAL', null));
+        else goTo(d, t, 'mmap_write_lock');
+      },
+    },
     ...mmapLockSteps('mmap_write_lock', true, 'vma_find', 'mmget_not_zero(mm); mmap_write_lock(mm)'),
     vma_find: {
       doc: 'vma_find(); -EINVAL if no VMA or a VMA belongs to another uffd; collect the registered sub-ranges',
@@ -193,42 +279,68 @@ export const userfaultfd_unregister: KernelFn = {
   },
 };
 
-/** Locals: ctx, start, len. */
+/** Locals: ctx, start, len; raw (RawArgs) for a raw_ioctl. */
 export const userfaultfd_wake: KernelFn = {
   name: 'userfaultfd_wake',
   cites: 'fs/userfaultfd.c: userfaultfd_wake()',
   entry: 'validate_range',
   steps: {
     validate_range: {
-      doc: 'copy_from_user; validate_range(); wake_userfault(ctx, range)',
+      doc: 'copy_from_user; validate_range(): -EINVAL; wake_userfault(ctx, range)',
       local: true,
-      run: (d, t, k) => call(d, t, k, 'wake_userfault', { ctx: ctxArg(d, t), start: local<number>(d, t, 'start'), len: local<number>(d, t, 'len'), seq: 0, need_wakeup: false }, 'return'),
+      run: (d, t, k) => {
+        if (!rawToPages(d, t, 'start', 'len')) {
+          ret(d, t, result('EINVAL', null));
+          return;
+        }
+        call(d, t, k, 'wake_userfault', { ctx: ctxArg(d, t), start: local<number>(d, t, 'start'), len: local<number>(d, t, 'len'), seq: 0, need_wakeup: false }, 'return');
+      },
     },
     return: { doc: 'return 0', local: true, run: (d, t) => ret(d, t, result('0', null)) },
   },
 };
 
+/** Only non-cooperative event preps raise mmap_changing; with no EVENT_* feature on the ctx it stays 0 (its read is then local). */
+function mmapChangingStaysZero(s: KernelState, t: Tid): boolean {
+  return !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'));
+}
+
 /** userfaultfd_copy() and userfaultfd_zeropage() share their shape; `mode` tells them apart. */
 function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn {
   const field = name === 'userfaultfd_copy' ? 'copy' : 'zeropage';
+  // UFFDIO_COPY_MODE_DONTWAKE|UFFDIO_COPY_MODE_WP; UFFDIO_ZEROPAGE_MODE_DONTWAKE.
+  const allowedModes = field === 'copy' ? MODE_DONTWAKE | UFFDIO_COPY_MODE_WP : MODE_DONTWAKE;
+  const modes = field === 'copy' ? ['DONTWAKE', 'WP'] : ['DONTWAKE'];
   return {
     name,
     cites: `fs/userfaultfd.c: ${name}()`,
     entry: 'atomic_read(mmap_changing)',
     steps: {
       'atomic_read(mmap_changing)': {
-        // Only non-cooperative event preps raise mmap_changing; with no EVENT_* feature on the ctx it stays 0.
-        local: (s, t) => !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_')),
-        doc: `if (atomic_read(&ctx->mmap_changing)) { ${field} = -EAGAIN; return -EAGAIN; } (lockless); validate; mmget_not_zero; mfill_atomic_${field === 'copy' ? 'copy' : 'zeropage'}()`,
+        local: mmapChangingStaysZero,
+        doc: `if (atomic_read(&ctx->mmap_changing)) { put_user(-EAGAIN, &${field}); return -EAGAIN; } (lockless); copy_from_user; ` +
+          `validate_range()${field === 'copy' ? ' (src: validate_unaligned_range())' : ''} and mode & ~(${modes.join('|')}): -EINVAL, ${field} unwritten; ` +
+          `mmget_not_zero; mfill_atomic_${field}()`,
         run: (d, t, k) => {
           const c = ctxOf(d, ctxArg(d, t));
           if (c.mmap_changing > 0) {
             ret(d, t, result('EAGAIN', -ERRNO['EAGAIN']!));
             return;
           }
+          const raw = rawArgs(d, t);
+          if (raw !== null) {
+            // The source buffer is the monitor's own (always valid): its validate_unaligned_range()
+            // fails exactly when dst's len checks do, with the same -EINVAL.
+            if (!rawToPages(d, t, 'dst', 'len') || (raw.mode & ~allowedModes) !== 0) {
+              ret(d, t, result('EINVAL', null));
+              return;
+            }
+            setLocal(d, t, 'dontwake', (raw.mode & MODE_DONTWAKE) !== 0);
+          }
           call(d, t, k, 'mfill_atomic', {
             ctx: ctxArg(d, t), dst: local<number>(d, t, 'dst'), len: local<number>(d, t, 'len'),
             mode: field, content: local<number>(d, t, 'content'), copied: 0,
+            wp: raw !== null && (raw.mode & UFFDIO_COPY_MODE_WP) !== 0,
             seen: eventsInFlight(d, ctxArg(d, t)).map(e => e.id), // ghost: what this check saw
           }, 'put_user');
         },
@@ -259,7 +371,63 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
   };
 }
 
-/** Locals: ctx, dst, len, content, dontwake, done. */
+/** Locals: ctx, dst, len, content, dontwake, done; raw (RawArgs) for a raw_ioctl. */
 export const userfaultfd_copy = fillIoctl('userfaultfd_copy');
-/** Locals: ctx, dst, len, content (0), dontwake, done. */
+/** Locals: ctx, dst, len, content (0), dontwake, done; raw (RawArgs) for a raw_ioctl. */
 export const userfaultfd_zeropage = fillIoctl('userfaultfd_zeropage');
+
+const UFFDIO_WRITEPROTECT_MODE_WP = 1;
+const UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 2;
+
+/**
+ * Locals: ctx, raw (RawArgs: UFFDIO_WRITEPROTECT is only issued by a raw_ioctl),
+ * start, len (pages), wp, dontwake. The validation paths are exact; the
+ * uffd-wp bit of ptes is not modelled (WP faults are not, and a scenario that
+ * registers WP makes no memory access), so a successful write-protect or
+ * un-protect changes nothing the model keeps, and its wake (mode 0) is modelled.
+ */
+export const userfaultfd_writeprotect: KernelFn = {
+  name: 'userfaultfd_writeprotect',
+  cites: 'fs/userfaultfd.c: userfaultfd_writeprotect(); mm/userfaultfd.c: mwriteprotect_range()',
+  entry: 'atomic_read(mmap_changing)',
+  steps: {
+    'atomic_read(mmap_changing)': {
+      local: mmapChangingStaysZero,
+      doc: 'if (atomic_read(&ctx->mmap_changing)) return -EAGAIN; copy_from_user; validate_range(): -EINVAL; mode & ~(WP|DONTWAKE), or WP with DONTWAKE: -EINVAL; mmget_not_zero',
+      run: (d, t) => {
+        if (ctxOf(d, ctxArg(d, t)).mmap_changing > 0) {
+          ret(d, t, result('EAGAIN', null));
+          return;
+        }
+        const mode = rawArgs(d, t)?.mode ?? 0;
+        const allowed = UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE;
+        if (!rawToPages(d, t, 'start', 'len') || (mode & ~allowed) !== 0 || (mode & allowed) === allowed) {
+          ret(d, t, result('EINVAL', null));
+          return;
+        }
+        setLocal(d, t, 'wp', (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0);
+        setLocal(d, t, 'dontwake', (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE) !== 0);
+        goTo(d, t, 'mmap_read_lock');
+      },
+    },
+    ...mmapLockSteps('mmap_read_lock', false, 'down_read(map_changing_lock)', 'mwriteprotect_range(): mmap_read_lock(dst_mm)'),
+    ...rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'return',
+      'down_read(&ctx->map_changing_lock); mmap_changing: -EAGAIN; for each VMA in range: !userfaultfd_wp(vma) -> -ENOENT (none at all: -ENOENT), else uffd_wp_range(); unlock both; if !WP && !DONTWAKE: wake_userfault(range)',
+      (d, t, k) => {
+        const ctx = ctxArg(d, t);
+        const start = local<number>(d, t, 'start');
+        const end = start + local<number>(d, t, 'len');
+        const vmas = vmasIn(d, start, end);
+        let err: string | null = null;
+        if (ctxOf(d, ctx).mmap_changing > 0) err = 'EAGAIN';
+        else if (vmas.length === 0 || vmas.some(v => !v.uffd_flags.includes('VM_UFFD_WP'))) err = 'ENOENT';
+        up_read(d, t, ctxOf(d, ctx).map_changing_lock, 'map_changing_lock');
+        mmap_read_unlock(d, t);
+        if (err !== null) ret(d, t, result(err, null));
+        else if (!local<boolean>(d, t, 'wp') && !local<boolean>(d, t, 'dontwake')) {
+          call(d, t, k, 'wake_userfault', { ctx, start, len: end - start, seq: 0, need_wakeup: false }, 'return');
+        }
+      }),
+    return: { doc: 'return 0', local: true, run: (d, t) => ret(d, t, result('0', null)) },
+  },
+};
