@@ -58,6 +58,11 @@ export type Op =
    * cannot be done in place) the place the kernel's get_unmapped_area() picks.
    */
   | { op: 'mremap'; area: string; first: number; pages: number; new_pages: number; flags: MremapFlag[]; to: { area: string; first: number } | null }
+  /**
+   * A wakeup of thread `thread` from a source unrelated to userfaultfd (try_to_wake_up(): e.g. a stale
+   * wake_q entry of an rwsem handoff, as in known bug #16); it has no effect if the thread is running.
+   */
+  | { op: 'spurious_wakeup'; thread: string }
   /** fork(2): the child gets a copy of the address space (no thread runs in it); `fails`: dup_mmap() fails after duplicating every VMA. */
   | { op: 'fork'; fails: boolean }
   /** madvise(2) MADV_DONTNEED or MADV_REMOVE over pages [first, first+pages) of one area (mm/madvise.c). */
@@ -287,8 +292,8 @@ function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): v
 }
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
-  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails', 'cmd', 'offset', 'len', 'mode']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork', 'raw_ioctl'] as const);
+  const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails', 'thread', 'cmd', 'offset', 'len', 'mode']);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork', 'raw_ioctl', 'spurious_wakeup'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
@@ -296,7 +301,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
     zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
     close: ['uffd'], read_msgs: ['uffd', 'max'], munmap: ['area', 'first', 'pages'],
-    mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'], fork: ['fails'],
+    mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'], fork: ['fails'], spurious_wakeup: ['thread'],
     resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN'],
     serve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'count'],
     raw_ioctl: ['uffd', 'cmd', 'area', 'offset', 'len', 'mode', 'content'],
@@ -355,6 +360,8 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
       return { op: 'mremap', area: a.name, ...r, new_pages: int(base, 'new_pages', p, 1, MAX_PAGES, r.pages), flags: [...new Set(flags)].sort(), to };
     }
     case 'fork': return { op: 'fork', fails: bool(base, 'fails', p, false) };
+    // The target's existence is checked once every thread is parsed (parseScenario()).
+    case 'spurious_wakeup': return { op: 'spurious_wakeup', thread: str(base, 'thread', p) };
     case 'madvise': { const a = area(); return { op: 'madvise', area: a.name, ...range(a, 'first'), advice: oneOf(base, 'advice', p, ['MADV_DONTNEED', 'MADV_REMOVE'] as const, 'MADV_DONTNEED') }; }
     case 'read_msgs': return { op: 'read_msgs', uffd: uffd(), max: int(base, 'max', p, 1, 16, 1) };
     case 'raw_ioctl': {
@@ -433,6 +440,9 @@ export function parseScenario(input: unknown): Scenario {
     return { name: str(to, 'name', tp), role, ops };
   });
   const names = threads.map(t => t.name);
+  threads.forEach((th, i) => th.ops.forEach((op, j) => {
+    if (op.op === 'spurious_wakeup' && !names.includes(op.thread)) p.key('threads').idx(i).key('ops').idx(j).key('thread').fail(`the name of a thread (${names.join(', ')})`, op.thread);
+  }));
   const dup = names.findIndex((n, i) => names.indexOf(n) !== i);
   if (dup >= 0) p.key('threads').idx(dup).key('name').fail(`a name no other thread has`, names[dup]);
   noUncoveredFaults(uffds, threads, p);

@@ -16,6 +16,7 @@ import { call, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op } from './scenario.js';
 import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
+import { try_to_wake_up } from './kernel/sched.js';
 import { PAGE_SIZE } from './uffd/ioctl.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
@@ -113,7 +114,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         return fill(ctx, op.how, msg.address, 1, op.how === 'copy' ? contentFor(msg.address, op.content) : 0, op.dontwake);
       }
       case 'raw_ioctl': return rawIoctl(op);
-      case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise': case 'fork':
+      case 'read': case 'write': case 'close': case 'munmap': case 'mremap': case 'madvise': case 'fork': case 'spurious_wakeup':
         throw new Error(`[model bug] ${op.op} is not a uffd syscall`);
     }
   }
@@ -210,7 +211,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         local: (s, t) => {
           const op = opOf(s, t);
           if (op === undefined) return true;
-          if (op.op === 'read' || op.op === 'write' || op.op === 'close') return false;
+          if (op.op === 'read' || op.op === 'write' || op.op === 'close' || op.op === 'spurious_wakeup') return false;
           if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise' || op.op === 'fork') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
           return !hasClose && !hasApiOp;
         },
@@ -238,8 +239,15 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
               outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, out: null, expected: op.value });
               u.pc += 1;
             } else {
-              call(d, t, k, 'do_user_addr_fault', { page, write: op.op === 'write' }, 'after_fault');
+              call(d, t, k, 'do_user_addr_fault', { page, write: op.op === 'write', tried: false }, 'after_fault');
             }
+            return;
+          }
+          if (op.op === 'spurious_wakeup') {
+            const target = sc.threads.findIndex(th => th.name === op.thread);
+            const woke = try_to_wake_up(d, target);
+            outcome(d, t, { what: 'spurious_wakeup', ret: woke ? 'woken' : 'running', page: null, value: target, out: null, expected: null });
+            u.pc += 1;
             return;
           }
           if (op.op === 'munmap') {
@@ -348,13 +356,13 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         },
       },
       after_fault: {
-        doc: 'the fault returned: retry the access (or the access got SIGSEGV)',
+        doc: 'the fault returned: retry the access (or the access got SIGSEGV/SIGBUS: the model ends the thread)',
         local: true,
         run: (d, t) => {
           const f = last(thread(d, t).frames)!;
-          if (f.rv === 'SIGSEGV') {
+          if (f.rv === 'SIGSEGV' || f.rv === 'SIGBUS') {
             const op = opOf(d, t) as { area: string; page: number };
-            outcome(d, t, { what: 'access', ret: 'SIGSEGV', page: base(op.area) + op.page, value: null, out: null, expected: null });
+            outcome(d, t, { what: 'access', ret: f.rv, page: base(op.area) + op.page, value: null, out: null, expected: null });
             thread(d, t).frames = []; // the process would die; the model ends the thread
             return;
           }

@@ -10,6 +10,7 @@ import type { Kernel, KernelFn, Step } from './engine.js';
 import { goTo, local, ret, setLocal } from './engine.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
+import { mmap_read_unlock } from './kernel/rwsem.js';
 import { failSendsEvent } from './mm/fork.js';
 import { mapChangingLockSteps } from './mm/mfill.js';
 import { checkPrepVmaStep } from './mm/mremap.js';
@@ -268,6 +269,28 @@ export const builtinVariants: readonly Variant[] = [
     cites: 'the kernel before f64e67e5d3a4 "fork: do not invoke uffd on fork if error occurs" (v6.12, CVE-2024-50220)',
     patches: [{ fn: 'dup_mmap', replace: { dup_userfaultfd_fail: failSendsEvent() } }],
     demonstrates: { scenario: 'fork-fails', property: 'fork-event-iff-success' },
+  },
+  {
+    name: 'single-retry',
+    description: 'a fault may be retried once: the retry runs without FAULT_FLAG_ALLOW_RETRY, and handle_userfault() then returns VM_FAULT_SIGBUS instead of waiting, so a wakeup that did not come from a uffd wake (spurious) ends in SIGBUS',
+    cites: 'the kernel before 15a77c6fe494 "userfaultfd: fix SIGBUS resulting from false rwsem wakeups" (v4.10; retries became unlimited with 4064b9827063, v5.7)',
+    patches: [{
+      fn: 'handle_userfault',
+      replace: {
+        released: {
+          doc: '(patched) if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY)) -> VM_FAULT_SIGBUS (a retried fault has FAULT_FLAG_TRIED and no ALLOW_RETRY); else as mainline',
+          run: (d, t, k) => {
+            if (local<boolean>(d, t, 'tried')) {
+              mmap_read_unlock(d, t);
+              ret(d, t, 'VM_FAULT_SIGBUS');
+              return;
+            }
+            step('handle_userfault', 'released').run(d, t, k);
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'spurious-wakeup', property: 'no-sigbus' },
   },
   {
     name: 'dontunmap-anon-only',

@@ -251,6 +251,19 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     },
     {
       kind: 'always',
+      name: 'no-sigbus',
+      description: 'no access ends in SIGBUS: without UFFD_FEATURE_SIGBUS (not modelled) a registered fault waits for the monitor, however often it is woken',
+      cites: 'fs/userfaultfd.c: handle_userfault(); arch/x86/mm/fault.c: do_user_addr_fault() retry; 15a77c6fe494, 4064b9827063',
+      violation: s => {
+        for (const th of s.threads) {
+          const o = th.user.outcomes.find(x => x.ret === 'SIGBUS');
+          if (o !== undefined) return `${th.name}'s access to page ${o.page} got SIGBUS`;
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'always',
       name: 'vma-ctx-coherent',
       description: 'in the parent and every child mm, a VMA has vm_userfaultfd_ctx iff it has a VM_UFFD_* flag, and that ctx is alive (ghost refcount > 0)',
       cites: 'known-bugs G5; fs/userfaultfd.c: userfaultfd_release() BUG_ON, userfaultfd_event_wait_completion() release_new_ctx; 0cbb4b4f4c44',
@@ -332,6 +345,14 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
       cites: 'fs/userfaultfd.c: userfaultfd_event_wait_completion() (READ_ONCE(ctx->released)), userfaultfd_release() (wake_up_all(&ctx->event_wqh))',
       applies: s => s.threads.some(th => th.does.includes('close')) && s.threads.some(th => th.does.some(d => d === 'munmap' || d === 'madvise' || d === 'mremap' || d === 'fork')),
       reached: s => s.threads.some(th => th.frames.some(f => f.fn === 'userfaultfd_event_wait_completion' && f.at === '__set_current_state(TASK_RUNNING)' && (f.locals['msg'] as { event?: unknown } | undefined)?.event !== 0)),
+    },
+    {
+      kind: 'sometimes',
+      name: 'spurious-wakeup-lands',
+      description: 'some run has a spurious wakeup reach a sleeping thread',
+      cites: 'kernel/sched/core.c: try_to_wake_up()',
+      applies: s => s.threads.some(th => th.does.includes('spurious_wakeup')),
+      reached: s => s.threads.some(th => th.user.outcomes.some(o => o.what === 'spurious_wakeup' && o.ret === 'woken')),
     },
     {
       kind: 'sometimes',

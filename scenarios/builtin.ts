@@ -264,6 +264,17 @@ const raw: unknown[] = [
     ],
     expect: 'ok',
   },
+  {
+    name: 'spurious-wakeup',
+    description: 'Known bug #16 (15a77c6fe494): t0 faults on A[0] and sleeps; x wakes t0 from outside userfaultfd (a stale rwsem wake_q entry in the original report); m reads the fault and copies the page. A woken t0 whose page is still missing must fault again and wait, never get SIGBUS.',
+    areas: anon(1), uffds: uffdU(1),
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'x', role: 'worker', ops: [{ op: 'spurious_wakeup', thread: 't0' }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U', max: 1 }, { op: 'resolve', uffd: 'U', how: 'copy', onEEXIST: 'wake' }] },
+    ],
+    expect: 'ok',
+  },
 ];
 
 /** The built-in scenarios, validated (a bad built-in is a bug: it throws at load). */

@@ -67,7 +67,7 @@ export const knownBugs: readonly CorpusEntry[] = [
   },
   {
     id: '16', title: 'fix SIGBUS resulting from false rwsem wakeups', commit: '15a77c6fe494', scope: 'SC+', invariant: 'spurious wakeup must not use up the retry',
-    check: { needs: 'spurious wakeups as a bounded choice, and the pre-v5.7 single FAULT_FLAG_ALLOW_RETRY (the v6.18 fault path retries any number of times)' },
+    check: { variant: 'single-retry', scenario: 'spurious-wakeup', property: 'no-sigbus' },
   },
   {
     id: '17', title: 'UFFDIO_UNREGISTER wakes pending faults in the range', commit: '86039bd3b4e6', scope: 'SC', invariant: 'G3, G4',

@@ -57,6 +57,7 @@ export function opText(op: Op): string {
     case 'mremap': return `mremap(${range(op)}, ${op.new_pages} pages, ${op.flags.join('|') || '0'}${op.to === null ? '' : `, ${op.to.area}[${op.to.first}]`})`;
     case 'madvise': return `madvise(${range(op)}, ${op.advice})`;
     case 'fork': return `fork()${op.fails ? ' (fails)' : ''}`;
+    case 'spurious_wakeup': return `wake ${op.thread} spuriously (try_to_wake_up)`;
     case 'raw_ioctl': return `ioctl(${op.uffd}, UFFDIO_${op.cmd} ${op.area}+${op.offset} len ${op.len} mode ${op.mode})`;
     case 'read_msgs': return `read(${op.uffd})`;
     case 'resolve': return `resolve the oldest message (UFFDIO_${op.how.toUpperCase()})`;

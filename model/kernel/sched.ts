@@ -5,7 +5,9 @@
  * reaching a `schedule` step, whose guard is "task state is RUNNING". A wake
  * (try_to_wake_up) that lands between the two sets RUNNING, so schedule()
  * returns at once, as in the kernel.
- * Not modelled: signals, spurious wakeups, preemption (every step is atomic).
+ * Spurious wakeups: the scenario op `spurious_wakeup` calls try_to_wake_up() on
+ * a thread from outside userfaultfd; every sleep loop must tolerate it.
+ * Not modelled: signals, preemption (every step is atomic).
  */
 import type { KernelState, TaskState, Tid } from '../state.js';
 import { thread } from '../engine.js';

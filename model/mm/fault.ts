@@ -16,7 +16,7 @@
  * is folded into the PTL step, which re-checks it (vmf_pte_changed()).
  */
 import type { Kernel, KernelFn } from '../engine.js';
-import { call, local, ret } from '../engine.js';
+import { call, goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
 import { userfaultfd_missing, vma_lookup } from './vma.js';
@@ -45,7 +45,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
   if (vma.kind === 'anon') {
     // do_anonymous_page(): under the PTL, "Deliver the page fault to userland, check inside PT lock".
     if (userfaultfd_missing(vma)) {
-      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null }, 'lock_mm_and_find_vma');
+      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null, tried: local<boolean>(d, t, 'tried') }, 'fault_retry');
       return;
     }
     d.mm.pte[page] = write ? { content: 0, writable: true } : { content: 0, writable: false };
@@ -55,7 +55,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
     const idx = vma.pgoff + (page - vma.start);
     const folio = cache?.[idx] ?? null;
     if (folio === null && userfaultfd_missing(vma)) {
-      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null }, 'lock_mm_and_find_vma');
+      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null, tried: local<boolean>(d, t, 'tried') }, 'fault_retry');
       return;
     }
     if (folio === null && cache !== undefined) cache[idx] = 0;
@@ -66,7 +66,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
   ret(d, t, 0);
 }
 
-/** Locals: page, write. Returns 0 (retry the access) or 'SIGSEGV'. */
+/** Locals: page, write, tried (FAULT_FLAG_TRIED: a retry). Returns 0 (retry the access), 'SIGSEGV' or 'SIGBUS'. */
 export const do_user_addr_fault: KernelFn = {
   name: 'do_user_addr_fault',
   cites: 'arch/x86/mm/fault.c: do_user_addr_fault(); mm/memory.c: handle_mm_fault()',
@@ -77,6 +77,20 @@ export const do_user_addr_fault: KernelFn = {
     handle_mm_fault: {
       doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING -> handle_userfault(); else map zero/new page; mmap_read_unlock',
       run: handle_mm_fault,
+    },
+    fault_retry: {
+      doc: 'handle_userfault() returned: VM_FAULT_RETRY -> flags |= FAULT_FLAG_TRIED; goto retry (mmap_lock was dropped); VM_FAULT_SIGBUS -> do_sigbus()',
+      local: true,
+      run: (d, t) => {
+        const f = top(d, t);
+        if (f.rv === 'VM_FAULT_SIGBUS') {
+          ret(d, t, 'SIGBUS');
+          return;
+        }
+        f.rv = null;
+        setLocal(d, t, 'tried', true);
+        goTo(d, t, 'lock_mm_and_find_vma');
+      },
     },
   },
 };
