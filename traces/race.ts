@@ -14,9 +14,33 @@
  */
 import type { RenderedStep, RenderedTrace } from './render.js';
 
-/** Changes worth a line in a race diagram: spinlock hand-offs and "done" are implied by the labels. */
+/**
+ * Changes worth a line in a race diagram, as a kernel commit message draws
+ * one: what the racing code reads and publishes. Lock hand-offs, task-state
+ * flips, the reader wait queue and "done" are implied by the labels.
+ */
 function notable(change: string): boolean {
-  return !/\.lock (taken by|released)/.test(change) && !/ done$/.test(change) && !change.startsWith('(');
+  return !/\.lock (taken by|released)/.test(change) && !/ done$/.test(change) && !change.startsWith('(') &&
+    !/^mmap_lock /.test(change) && !/map_changing_lock/.test(change) && !/ (RUNNING|INTERRUPTIBLE|KILLABLE|UNINTERRUPTIBLE) -> /.test(change) &&
+    !/\.fd_wqh /.test(change);
+}
+
+/** Columns wider than this wrap, so three threads fit a commit message. */
+const MAX_COL = 38;
+
+function wrap(line: string): string[] {
+  if (line.length <= MAX_COL) return [line];
+  const indent = /^ */.exec(line)![0] + '  ';
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > MAX_COL) {
+    const cut = rest.lastIndexOf(' ', MAX_COL);
+    const at = cut > indent.length ? cut : MAX_COL;
+    out.push(rest.slice(0, at));
+    rest = indent + rest.slice(at).trimStart();
+  }
+  out.push(rest);
+  return out;
 }
 
 /** The lines of one step in its thread's column: the operation when it starts, the function when it changes, the label, what changed. */
@@ -33,7 +57,7 @@ function cell(r: RenderedStep, last: { op?: string | undefined; fn?: string | un
     last.fn = r.fn;
   }
   for (const c of r.changes.filter(notable)) lines.push(`    ${c}`);
-  return lines;
+  return lines.flatMap(wrap);
 }
 
 export function formatRace(t: RenderedTrace): string {

@@ -157,6 +157,25 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
   return out;
 }
 
+/**
+ * What a lockless read step saw, as a commit-message race diagram writes it
+ * ("waitqueue_active(fault_wqh) == false"), or null for other steps.
+ */
+function locklessRead(before: KernelState, after: KernelState, actor: number, label: string): string | null {
+  const frame = before.threads[actor]?.frames.at(-1);
+  const ctx = before.uffd[(frame?.locals['ctx'] as number | undefined) ?? -1];
+  const q = /^waitqueue_active\((fault_pending_wqh|fault_wqh|event_wqh|fd_wqh)\)$/.exec(label);
+  if (q !== null && ctx !== undefined) {
+    const queue = ctx[q[1] as 'fault_pending_wqh' | 'fault_wqh' | 'event_wqh' | 'fd_wqh'];
+    return `saw ${queue.length === 0 ? 'an empty queue (false)' : 'a waiter (true)'}`;
+  }
+  if (label === 'must_wait') {
+    const mw = after.threads[actor]?.frames.at(-1)?.locals['must_wait'];
+    if (typeof mw === 'boolean') return `saw pte_none: ${mw ? 'true (will sleep)' : 'false (page already there)'}`;
+  }
+  return null;
+}
+
 /** Rows of a replayed schedule: actors[i] is the thread that took step i; ran[i] the labels ("fn():label") it ran. */
 export function renderSteps(sc: Scenario, states: readonly KernelState[], actors: readonly string[], ran: readonly (readonly string[])[]): RenderedStep[] {
   return ran.map((labels, i) => {
@@ -169,13 +188,14 @@ export function renderSteps(sc: Scenario, states: readonly KernelState[], actors
     const actor = before.threads.findIndex(th => th.name === actors[i]);
     const op = currentOp(sc, before, actor);
     const wakes = after.threads.filter((th, t) => t !== actor && th.task === 'RUNNING' && before.threads[t]?.task !== 'RUNNING').map(th => th.name);
+    const seen = locklessRead(before, after, actor, label);
     return {
       step: i + 1,
       thread: actors[i] ?? '?',
       fn,
       label,
       also: labels.slice(1),
-      changes: describeChanges(sc, before, after),
+      changes: seen === null ? describeChanges(sc, before, after) : [seen, ...describeChanges(sc, before, after)],
       ...(op !== undefined ? { op } : {}),
       ...(wakes.length > 0 ? { wakes } : {}),
     };
