@@ -49,6 +49,9 @@ test('race diagram of no-refile-seq: one column per thread, time downward, the r
   // ...and in time order: the copier's lockless check falls inside the reader's refile.
   t.true(queue.i < refileStart.i && refileStart.i < check.i && check.i < refileEnd.i);
   t.true(text.includes("U: t0's uwq off both queues (refile)"));
+  // The copier's two lockless checks both see an empty queue: the lost wakeup, as a commit message would say it.
+  t.is((text.match(/saw an empty queue \(false\)/g) ?? []).length, 2, text);
+  t.false(/mmap_lock free ->|RUNNING -> INTERRUPTIBLE/.test(text), 'lock and task-state bookkeeping stays out of the diagram');
   t.regex(text, /<t0 stuck in handle_userfault\(\):schedule: asleep \(TASK_INTERRUPTIBLE\) on U.fault_wqh, page 0>/);
   t.true(lines[0]!.startsWith('refile-race, variant no-refile-seq: no-lost-wakeup violated after step 13'));
   // Every step appears: its label in some line, in order.

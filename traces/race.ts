@@ -26,7 +26,7 @@ function notable(change: string): boolean {
 }
 
 /** Columns wider than this wrap, so three threads fit a commit message. */
-const MAX_COL = 38;
+const MAX_COL = 44;
 
 function wrap(line: string): string[] {
   if (line.length <= MAX_COL) return [line];
