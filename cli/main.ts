@@ -132,7 +132,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
   const sources = cmd.scenarios.length === 0 ? scenarios.map(s => s.name) : cmd.scenarios;
   const variant = await loadVariant(io, cmd.variant);
   const variantFromFile = findVariant(cmd.variant) === undefined;
-  let violations = 0;
+  let surprises = 0;
   let traceWritten = false;
   const checks: ScenarioCheck[] = [];
   for (const [i, sc] of scenarios.entries()) {
@@ -157,7 +157,10 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     if (io.progress !== null) io.progress('');
     const ms = cmd.time ? io.now() - t0 : null;
     const r = c.result;
-    if (r.violation !== null) violations += 1;
+    // A scenario's `expect` is the verdict mainline must give (a built-in that demonstrates a
+    // deadlock says "violation"); under a patched variant every scenario is expected to pass.
+    const expected = variant.name === 'mainline' && !variantFromFile ? sc.expect : 'ok';
+    if (r.verdict !== expected) surprises += 1;
     let traceFile: string | null = null;
     if (cmd.trace !== null && c.trace !== null && !traceWritten) {
       // A trace found with a variant file names that file, so `replay TRACE` finds it again.
@@ -172,19 +175,19 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     }
     if (cmd.json) {
       io.out(`${JSON.stringify({
-        scenario: sc.name, variant: variant.name, verdict: r.verdict, complete: r.complete, bound: r.bound,
+        scenario: sc.name, variant: variant.name, verdict: r.verdict, expected, complete: r.complete, bound: r.bound,
         states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy,
         ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
         violation: r.violation, goals: r.goals, trace: traceFile,
       })}\n`);
     } else {
-      io.out(`${formatCheckLine(c, ms)}\n`);
+      io.out(`${formatCheckLine(c, ms)}${r.verdict === expected && expected === 'violation' ? '  (expected)' : ''}\n`);
       if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile, cmd.format === 'race' || cmd.format === 'mermaid' ? cmd.format : 'text')}\n`);
     }
     checks.push(c);
   }
   if (cmd.summary === true) io.out(`\n${summaryBlock([{ variant, source: variantFromFile ? cmd.variant : undefined, checks }])}`);
-  return violations > 0 ? 1 : 0;
+  return surprises > 0 ? 1 : 0;
 }
 
 function readTrace(io: Io, file: string): Trace {

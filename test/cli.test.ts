@@ -621,3 +621,15 @@ test('a trace found with a variant file replays with --variant FILE', async (t) 
   t.is(code, 1);
   t.true(io.stdout.includes('no-lost-wakeup'));
 });
+
+test('check: a scenario that announces its violation (expect "violation") exits 0 on mainline, marked "(expected)"; under a variant it is a failure', async (t) => {
+  const { code, io } = await cli(['check', 'monitor-faults-on-own-range', '--no-time']);
+  t.is(code, 0);
+  t.regex(io.stdout.split('\n')[0]!, /^monitor-faults-on-own-range +violation .*\[no-deadlock\]  \(expected\)$/);
+  // Under a patched variant every scenario is expected to pass: the same deadlock is then a failure.
+  const patched = await cli(['check', 'monitor-faults-on-own-range', '--variant', 'no-refile-seq', '--no-time']);
+  t.is(patched.code, 1);
+  t.false(patched.io.stdout.includes('(expected)'));
+  // And an ordinary violation still exits 1.
+  t.is((await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--no-time'])).code, 1);
+});
