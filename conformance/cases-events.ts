@@ -43,7 +43,7 @@ const HUGE_LEN = '0xfffffffffffff000';
 const MODELLED = new Set([
   'remove-dontneed', 'remove-dontneed-no-feature', 'remove-madv-remove-shmem', 'remove-eagain', 'remove-unregistered-range',
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
-  'fork-event', 'fork-no-feature',
+  'fork-event', 'fork-no-feature', 'remap-move-unmaps-source',
   'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
 ]);
 
@@ -81,6 +81,10 @@ export const eventCases: readonly ConformanceCase[] = [
     areas: [area('A', 2, 'anon'), area('B', 2, 'anon', { mapped: false })], uffds: [{ name: 'U', features: ['EVENT_REMAP'], register: [reg('A', 0, 2)] }],
     threads: [worker('w', [mremap('A', 0, 2, 2, ['MREMAP_MAYMOVE', 'MREMAP_FIXED'], { area: 'B', first: 0 })]), monitor('m', [readMsgs('U', 2)]), monitor('m2', [copy('U', 'B', 0, 5), copy('U', 'A', 0, 6), read('B', 0)])],
   }, ['w', 'm', 'w', 'm2']),
+  kase('remap-move-unmaps-source', 'mremap MAYMOVE|FIXED with EVENT_REMAP and EVENT_UNMAP: REMAP A[0] -> B[0] first, then UNMAP of the source range [A[0], A[2]) (unmap_source_vma()), each read by its own monitor turn', {
+    areas: [area('A', 2, 'anon'), area('B', 2, 'anon', { mapped: false })], uffds: [{ name: 'U', features: ['EVENT_REMAP', 'EVENT_UNMAP'], register: [reg('A', 0, 2)] }],
+    threads: [worker('w', [mremap('A', 0, 2, 2, ['MREMAP_MAYMOVE', 'MREMAP_FIXED'], { area: 'B', first: 0 })]), monitor('m', [readMsgs('U', 1)]), monitor('m2', [readMsgs('U', 1)]), monitor('m3', [copy('U', 'B', 0, 5), copy('U', 'A', 0, 6)])],
+  }, ['w', 'm', 'w', 'm2', 'w', 'm3']),
   kase('remap-dontunmap', 'mremap MAYMOVE|FIXED|DONTUNMAP with EVENT_REMAP: REMAP A[0] -> B[0]; the old range stays mapped; which side is still registered (COPY into each)', {
     areas: [area('A', 2, 'anon'), area('B', 2, 'anon', { mapped: false })], uffds: [{ name: 'U', features: ['EVENT_REMAP'], register: [reg('A', 0, 2)] }],
     threads: [worker('w', [copy('U', 'A', 0, 4), mremap('A', 0, 2, 2, ['MREMAP_MAYMOVE', 'MREMAP_FIXED', 'MREMAP_DONTUNMAP'], { area: 'B', first: 0 })]), monitor('m', [readMsgs('U', 2)]), monitor('m2', [copy('U', 'B', 1, 5), copy('U', 'A', 1, 6), read('B', 0)])],
