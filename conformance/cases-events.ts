@@ -43,7 +43,7 @@ const HUGE_LEN = '0xfffffffffffff000';
 const MODELLED = new Set([
   'remove-dontneed', 'remove-dontneed-no-feature', 'remove-madv-remove-shmem', 'remove-eagain', 'remove-unregistered-range',
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
-  'fork-event', 'fork-no-feature', 'remap-move-unmaps-source',
+  'fork-event', 'fork-no-feature', 'remap-move-unmaps-source', 'remove-two-vmas',
   'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
 ]);
 
@@ -59,6 +59,10 @@ export const eventCases: readonly ConformanceCase[] = [
     areas: [area('A', 3, 'anon')], uffds: [{ name: 'U', features: ['EVENT_REMOVE'], register: [reg('A', 0, 3)] }],
     threads: [worker('w', [copy('U', 'A', 0, 5, { pages: 2 }), madvise('A', 0, 2, 'MADV_DONTNEED')]), monitor('m', [readMsgs('U', 2)]), monitor('m2', [copy('U', 'A', 0, 6), copy('U', 'A', 1, 7)])],
   }, ['w', 'm', 'w', 'm2']),
+  kase('remove-two-vmas', 'MADV_DONTNEED over A[0..3) where U is registered on A[0] and A[2] only: one REMOVE per registered VMA, clipped to it ([A[0], A[1]), then [A[2], A[3])), none for the unregistered middle', {
+    areas: [area('A', 3, 'anon')], uffds: [{ name: 'U', features: ['EVENT_REMOVE'], register: [reg('A', 0, 1), reg('A', 2, 1)] }],
+    threads: [worker('w', [madvise('A', 0, 3, 'MADV_DONTNEED')]), monitor('m', [readMsgs('U', 1)]), monitor('m2', [readMsgs('U', 1)])],
+  }, ['w', 'm', 'w', 'm2', 'w']),
   kase('remove-dontneed-no-feature', 'MADV_DONTNEED without EVENT_REMOVE: no message, no sleep; the page is missing again', {
     areas: [area('A', 2, 'anon')], uffds: [{ name: 'U', nonblock: true, register: [reg('A', 0, 2)] }],
     threads: [worker('w', [copy('U', 'A', 0, 5), madvise('A', 0, 2, 'MADV_DONTNEED'), readMsgs('U'), copy('U', 'A', 0, 6)])],
