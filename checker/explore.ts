@@ -81,6 +81,13 @@ export interface CheckResult {
   violation: Violation | null;
   /** Applicable `sometimes` goals, in property order. */
   goals: Goal[];
+  /**
+   * Bytes allocated for per-state storage when the search ended: the
+   * fingerprint table (the visited set) and the integer columns (BFS parent
+   * and action; DFS depth). Capacities double, so this is between one and
+   * two times what the states need.
+   */
+  storedBytes: number;
 }
 
 export const PROGRESS_INTERVAL = 10_000;
@@ -116,6 +123,8 @@ class Search<S, A> {
   /** States at maxDepth that have enabled actions and were not expanded. */
   private cut = 0;
   private hitMaxStates = false;
+  /** Integer columns kept per state besides the fingerprint table. */
+  private readonly columns: IntColumn[] = [];
 
   constructor(
     private readonly model: Model<S, A>,
@@ -176,6 +185,7 @@ class Search<S, A> {
       strategy: this.options.strategy,
       violation,
       goals,
+      storedBytes: this.columns.reduce((n, c) => n + c.bytes, this.table.bytes),
     };
   }
 
@@ -183,6 +193,7 @@ class Search<S, A> {
     const { model, table, maxDepth, init } = this;
     const parent = new IntColumn();
     const via = new IntColumn();
+    this.columns.push(parent, via);
     table.add(model.encode(init));
     parent.push(-1);
     via.push(-1);
@@ -280,6 +291,7 @@ class Search<S, A> {
     const bounded = maxDepth !== Infinity;
     /** Smallest depth each state was seen at; kept only under a depth bound. */
     const depthOf = new IntColumn();
+    if (bounded) this.columns.push(depthOf);
     table.add(model.encode(init));
     if (bounded) depthOf.push(0);
     const initActions = model.actions(init);

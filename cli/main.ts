@@ -30,7 +30,11 @@ export interface Io {
   writeFileAtomic(path: string, text: string): void;
   importModule(path: string): Promise<unknown>;
   now(): number;
-  /** Where to show a live progress line (a terminal), or null for none. */
+  /**
+   * Where to show progress on runs longer than 2 s, or null for none. On a
+   * terminal one line rewritten in place; elsewhere ('' ends a run) full
+   * lines, at most one every 10 s.
+   */
   progress: ((line: string) => void) | null;
 }
 
@@ -56,8 +60,19 @@ export const nodeIo: Io = {
     return import(pathToFileURL(resolve(p)).href);
   },
   now: () => performance.now(),
-  progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : null,
+  progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : lineProgress(),
 };
+
+/** Progress for a pipe or a log file: whole lines, at most one per 10 s. */
+function lineProgress(): (line: string) => void {
+  let last = -Infinity;
+  return line => {
+    const now = performance.now();
+    if (line === '' || now - last < 10_000) return;
+    last = now;
+    process.stderr.write(`${line}\n`);
+  };
+}
 
 let hooksRegistered = false;
 
@@ -144,7 +159,11 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
         strategy: cmd.strategy,
         ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
           const secs = (io.now() - t0) / 1000;
-          if (secs >= 2) show(`${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${Math.round(p.states / secs)} states/s`);
+          if (secs < 2) return;
+          const rate = Math.round(p.states / secs);
+          show(cmd.json
+            ? JSON.stringify({ progress: { scenario: sc.name, states: p.states, transitions: p.transitions, depth: p.depth, queue: p.frontier, statesPerSecond: rate } })
+            : `${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${rate} states/s`);
         } } : {}),
         ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
         ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
@@ -173,7 +192,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
     if (cmd.json) {
       io.out(`${JSON.stringify({
         scenario: sc.name, variant: variant.name, verdict: r.verdict, complete: r.complete, bound: r.bound,
-        states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy,
+        states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, storedBytes: r.storedBytes,
         ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
         violation: r.violation, goals: r.goals, trace: traceFile,
       })}\n`);
