@@ -36,3 +36,29 @@ test('check without --json reports progress as text', async (t) => {
   const shown = lines.filter(l => l !== '');
   t.regex(shown[0]!, /^wake-reference: 10000 states, \d+ transitions, depth \d+, queue \d+, \d+ states\/s/);
 });
+
+test('an interrupt stops check with a partial report, BOUNDED(interrupted), exit 130, and skips the scenarios left', async (t) => {
+  const { io } = slowClockIo();
+  let interrupt: (() => void) | null = null;
+  let listening = false;
+  io.onInterrupt = (handler) => { interrupt = handler; listening = true; return () => { listening = false; }; };
+  // Interrupt at the first progress report (10,000 states), as a SIGINT during a long run would.
+  io.progress = (line) => { if (line !== '') interrupt?.(); };
+  const code = await run(['check', 'wake-reference', 'refile-race', '--no-time'], io);
+  t.is(code, 130);
+  t.regex(io.stdout, /^wake-reference +ok +BOUNDED\(interrupted\) +states 1\d{4} /);
+  t.false(io.stdout.includes('refile-race'));
+  t.is(io.stderr, 'uffd-mc: interrupted; 1 scenario not checked\n');
+  t.false(listening, 'the handler is removed after the run');
+});
+
+test('--strategy random with a seed: byte-identical output on two runs; the violation replays', async (t) => {
+  const argv = ['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'random', '--seed', '5', '--walks', '100', '--no-time'];
+  const a = fakeIo();
+  const b = fakeIo();
+  t.is(await run(argv, a), 1);
+  t.is(await run(argv, b), 1);
+  t.is(a.stdout, b.stdout);
+  t.regex(a.stdout, /^refile-race +violation +BOUNDED\(random\)/);
+  t.true(a.stdout.includes('no-lost-wakeup violated after step'), 'the walk replays to the violation');
+});
