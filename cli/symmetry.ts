@@ -6,8 +6,9 @@
  * steps to steps, and keeps every property's verdict (the properties
  * quantify over all threads; names only appear in their messages). So the
  * checker need only explore one state per orbit: `symmetricEncoder` gives the
- * orbit's canonical text, the smallest encoding over every permutation of
- * each class of interchangeable threads.
+ * orbit's canonical text: the encoding of the state with each class's thread
+ * records sorted by hash, or, when two records of a class are equal, the
+ * smallest encoding over every permutation of each class.
  *
  * Exact and conservative: every field of the state that can hold a tid is
  * renamed below, and the `*_TIDS` tables must classify every field of
@@ -191,6 +192,8 @@ export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | n
     for (const k of tidFree) fixed += `${k}:${part(s[k])};`;
     for (const k of mmTidFree) fixed += `${k}:${part(s.mm[k])};`;
     if (s.threads.length !== n) return `${fixed}${tidPart(s, null)}`;
+    const sorting = sortingRenaming(s);
+    if (sorting !== undefined) return fixed + tidPart(s, sorting);
     let best = tidPart(s, null);
     for (const to of perms) {
       const t = tidPart(s, to);
@@ -198,4 +201,26 @@ export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | n
     }
     return fixed + best;
   };
+  /**
+   * The renaming that orders each class's thread records by their hash (null:
+   * the identity), or undefined when two records of a class hash equal. With
+   * all records distinct, every state of an orbit is sorted into the same
+   * state, so one renaming is enough; with ties, the smallest encoding over
+   * every renaming is taken instead (rare: two threads in the same place).
+   */
+  function sortingRenaming(s: KernelState): number[] | null | undefined {
+    let to: number[] | null = null;
+    for (const c of classes) {
+      const hs = c.map(t => threadHash(s.threads[t]!));
+      const order = c.map((_, i) => i).sort((a, b) => (hs[a]! < hs[b]! ? -1 : hs[a]! > hs[b]! ? 1 : 0));
+      for (let j = 0; j + 1 < order.length; j++) if (hs[order[j]!] === hs[order[j + 1]!]) return undefined;
+      order.forEach((i, j) => {
+        if (i !== j) {
+          to ??= [...Array(n).keys()];
+          to[c[i]!] = c[j]!; // the i-th thread of the class goes to the class's j-th slot
+        }
+      });
+    }
+    return to;
+  }
 }
