@@ -7,7 +7,7 @@
  * Benchmarks, not tests: nothing here fails on time.
  *
  *   npm run bench                  every question
- *   npm run bench -- --quick       skips the complete wake-reference runs
+ *   npm run bench -- --quick       skips the complete wake-reference/mainline runs (about 8 minutes)
  *   npm run bench -- --out FILE    where to write the JSON
  */
 import { execFileSync } from 'node:child_process';
@@ -20,14 +20,21 @@ import { findScenario } from '../scenarios/builtin.js';
 
 interface Question { scenario: string; variant: string; quick: boolean; options: CheckOptions; label: string }
 
+const full: CheckOptions = { symmetry: false };
+const symmetric: CheckOptions = { symmetry: true };
+
+/** Scenarios with interchangeable threads run twice: without symmetry reduction ('full') and with it ('symmetry'). */
 const questions: Question[] = [
-  { scenario: 'refile-race', variant: 'mainline', quick: true, options: {}, label: 'full' },
-  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: {}, label: 'full' },
-  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: {}, label: 'full' },
-  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: {}, label: 'full' },
+  { scenario: 'refile-race', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: full, label: 'full' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: full, label: 'full' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: symmetric, label: 'symmetry' },
   // Events: UNMAP/REMOVE/REMAP with a serving monitor, and REMOVE racing a COPY.
-  { scenario: 'criu-like', variant: 'mainline', quick: true, options: {}, label: 'full' },
-  { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: {}, label: 'full' },
+  { scenario: 'criu-like', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: full, label: 'full' },
   // To add once it exists: one hugetlb question.
 ];
 

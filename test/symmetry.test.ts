@@ -27,7 +27,13 @@ test('threadClasses groups threads by role and program only', t => {
   t.is(renamings(5, [[0, 1, 2], [3, 4]]).length, 12);
 });
 
-test('every field of a real state is classified for tids', t => {
+test('every field of a real state is classified for tids, and the fields that hold tids are the ones renameState() rewrites', t => {
+  const renamed = (o: { [k: string]: string }) => Object.keys(o).filter(k => o[k] === 'renamed').sort();
+  // A field newly classified 'renamed' needs code in renameState() and symmetricEncoder(): this list is that code's.
+  t.deepEqual(renamed(STATE_TIDS), ['events', 'fills_in_event', 'mm', 'removing', 'threads', 'uffd', 'unmaps']);
+  t.deepEqual(renamed(MM_TIDS), ['mmap_lock']);
+  t.deepEqual(renamed(CTX_TIDS), ['event_wqh', 'fault_pending_wqh', 'fault_wqh', 'fd_wqh', 'locks', 'map_changing_lock', 'refile_in_transit']);
+  t.deepEqual(renamed(THREAD_TIDS), []);
   for (const sc of builtinScenarios) {
     const s = buildModel(sc, mainline).init();
     t.deepEqual(Object.keys(s).sort(), Object.keys(STATE_TIDS).sort(), sc.name);
