@@ -1,35 +1,93 @@
 /**
- * `npm run bench`: fixed questions, timed. Prints distinct states,
- * transitions, time, states/s and peak RSS, and writes bench-results.json.
+ * `npm run bench`: a fixed set of questions, each timed in a fresh process
+ * (so that its peak RSS is its own). Prints one line per run — verdict,
+ * distinct states, transitions, time, states/s, peak RSS, bytes per stored
+ * state — and writes the rows as JSON (bench/results.json, or --out FILE;
+ * written to a temporary file, then renamed).
  * Benchmarks, not tests: nothing here fails on time.
- * `npm run bench -- --quick` skips the complete wake-reference run.
+ *
+ *   npm run bench                  every question
+ *   npm run bench -- --quick       skips the complete wake-reference/mainline runs (about 8 minutes)
+ *   npm run bench -- --out FILE    where to write the JSON
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { checkScenario, findVariant } from '../cli/api.js';
+import type { CheckOptions } from '../cli/api.js';
 import { findScenario } from '../scenarios/builtin.js';
 
-const quick = process.argv.includes('--quick');
-const questions: [string, string][] = [
-  ['refile-race', 'mainline'],
-  ['refile-race', 'no-refile-seq'],
-  ['two-faulters-one-page', 'mainline'],
-  ['wake-reference', 'no-refile-seq'],
-  ...(quick ? [] : [['wake-reference', 'mainline'] as [string, string]]),
+interface Question { scenario: string; variant: string; quick: boolean; options: CheckOptions; label: string }
+
+const full: CheckOptions = { symmetry: false };
+const symmetric: CheckOptions = { symmetry: true };
+
+/** Scenarios with interchangeable threads run twice: without symmetry reduction ('full') and with it ('symmetry'). */
+const questions: Question[] = [
+  { scenario: 'refile-race', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: full, label: 'full' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: full, label: 'full' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: symmetric, label: 'symmetry' },
+  // Events: UNMAP/REMOVE/REMAP with a serving monitor, and REMOVE racing a COPY.
+  { scenario: 'criu-like', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: full, label: 'full' },
+  // To add once it exists: one hugetlb question.
 ];
 
-const rows = [];
-for (const [scenario, variant] of questions) {
-  const t0 = performance.now();
-  const c = checkScenario(findScenario(scenario)!, findVariant(variant)!);
-  const ms = performance.now() - t0;
-  const r = c.result;
-  const row = {
-    scenario, variant, verdict: r.verdict, complete: r.complete, states: r.states, transitions: r.transitions,
-    maxDepth: r.maxDepth, violationDepth: r.violation?.depth ?? null, seconds: +(ms / 1000).toFixed(2),
-    statesPerSecond: Math.round(r.states / (ms / 1000)), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-  };
-  rows.push(row);
-  console.log(`${scenario.padEnd(22)} ${variant.padEnd(14)} ${r.verdict.padEnd(9)} ${(r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`).padEnd(10)} states ${String(r.states).padStart(9)}  transitions ${String(r.transitions).padStart(10)}  ${row.seconds.toFixed(2).padStart(8)} s  ${String(row.statesPerSecond).padStart(7)} states/s  peak RSS ${row.peakRssMB} MB`);
+interface Row {
+  scenario: string; variant: string; config: string; verdict: string; scope: string;
+  states: number; transitions: number; maxDepth: number; violationDepth: number | null;
+  seconds: number; statesPerSecond: number; transitionsPerSecond: number; peakRssMB: number; bytesPerState: number;
 }
-writeFileSync('bench-results.json', `${JSON.stringify(rows, null, 2)}\n`);
+
+/** One run, in this process (the child's side). */
+function measure(q: Question): Row {
+  const t0 = performance.now();
+  const r = checkScenario(findScenario(q.scenario)!, findVariant(q.variant)!, q.options).result;
+  const secs = (performance.now() - t0) / 1000;
+  return {
+    scenario: q.scenario, variant: q.variant, config: q.label, verdict: r.verdict, scope: r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`,
+    states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, violationDepth: r.violation?.depth ?? null,
+    seconds: +secs.toFixed(2), statesPerSecond: Math.round(r.states / secs), transitionsPerSecond: Math.round(r.transitions / secs),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), bytesPerState: +(r.storedBytes / r.states).toFixed(1),
+  };
+}
+
+function line(r: Row): string {
+  return [
+    r.scenario.padEnd(22), r.variant.padEnd(14), r.config.padEnd(9), r.verdict.padEnd(9), r.scope.padEnd(9),
+    `states ${String(r.states).padStart(9)}`, `transitions ${String(r.transitions).padStart(9)}`,
+    `${r.seconds.toFixed(2).padStart(8)} s`, `${String(r.statesPerSecond).padStart(6)} states/s`,
+    `RSS ${String(r.peakRssMB).padStart(5)} MB`, `${r.bytesPerState} B/state`,
+  ].join('  ');
+}
+
+const argv = process.argv.slice(2);
+const child = argv.indexOf('--child');
+if (child >= 0) {
+  process.stdout.write(JSON.stringify(measure(questions[Number(argv[child + 1])]!)));
+} else {
+  const quick = argv.includes('--quick');
+  const outAt = argv.indexOf('--out');
+  const out = outAt >= 0 ? argv[outAt + 1] : 'bench/results.json';
+  if (out === undefined || out === '' || argv.some((a, i) => a !== '--quick' && a !== '--out' && i !== outAt + 1)) {
+    process.stderr.write('usage: npm run bench -- [--quick] [--out FILE]\n');
+    process.exit(2);
+  }
+  const rows: Row[] = [];
+  const self = fileURLToPath(import.meta.url);
+  questions.forEach((q, i) => {
+    if (quick && !q.quick) return;
+    const row = JSON.parse(execFileSync(process.execPath, [self, '--child', String(i)], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Row;
+    rows.push(row);
+    console.log(line(row));
+  });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ quick, node: process.version, rows }, null, 2)}\n`);
+  renameSync(tmp, out);
+  console.log(`results written to ${out}`);
+}

@@ -14,13 +14,19 @@
  * randomness, no Set/Map iteration.
  */
 
+import seedrandom from 'seedrandom';
 import { CheckerBug } from './errors.js';
 import type { Model, SometimesProperty } from './model.js';
 import { splitProperties, stateViolation, type PropertySets, type StateViolation } from './properties.js';
 import { FingerprintTable, IntColumn } from './table.js';
 
-export type Strategy = 'bfs' | 'dfs';
-export type Bound = 'max-depth' | 'max-states';
+export type Strategy = 'bfs' | 'dfs' | 'random';
+/**
+ * Why a search is not complete: a depth or state bound cut it, it was a
+ * random search (walks sample the state space), or it was interrupted
+ * (CheckOptions.shouldStop).
+ */
+export type Bound = 'max-depth' | 'max-states' | 'random' | 'interrupted';
 
 /** Search progress, reported every PROGRESS_INTERVAL distinct states. */
 export interface Progress {
@@ -38,8 +44,20 @@ export interface CheckOptions {
   maxDepth?: number | undefined;
   /** Stop when a state beyond this many distinct states is found. A positive integer. */
   maxStates?: number | undefined;
+  /** Key the visited set on model.symmetricEncode (when the model has one): one state per orbit. */
+  symmetry?: boolean | undefined;
   /** Called every PROGRESS_INTERVAL states; it cannot affect the result. */
   onProgress?: ((p: Progress) => void) | undefined;
+  /**
+   * Polled every SLICE transitions: true stops the search, which returns what
+   * it has so far as BOUNDED('interrupted'). checkAsync() also lets the event
+   * loop run at those points (so a SIGINT handler can set what this reads).
+   */
+  shouldStop?: (() => boolean) | undefined;
+  /** random: the seed of the walks (same seed, same walks). A non-negative integer. */
+  seed?: number | undefined;
+  /** random: how many walks from the initial state (default 1000). Each ends in a state with no enabled action, or at maxDepth (default 10,000). */
+  walks?: number | undefined;
 }
 
 export interface Violation {
@@ -69,7 +87,7 @@ export interface CheckResult {
    * of the search before the violation was met.
    */
   complete: boolean;
-  /** Which bound applied when not complete ('max-states' wins if both did). */
+  /** Which bound applied when not complete ('interrupted', then 'random', then 'max-states' win if several did). */
   bound: Bound | null;
   /** Distinct states discovered. */
   states: number;
@@ -81,15 +99,49 @@ export interface CheckResult {
   violation: Violation | null;
   /** Applicable `sometimes` goals, in property order. */
   goals: Goal[];
+  /**
+   * Bytes allocated for per-state storage when the search ended: the
+   * fingerprint table (the visited set) and the integer columns (BFS parent
+   * and action; DFS depth). Capacities double, so this is between one and
+   * two times what the states need.
+   */
+  storedBytes: number;
 }
 
 export const PROGRESS_INTERVAL = 10_000;
+/** Transitions between two polls of shouldStop (and, in checkAsync, two turns of the event loop). */
+export const SLICE = 1024;
 
 /** Explores `model` and returns the verdict; stops at the first violation. */
 export function check<S, A>(model: Model<S, A>, options: CheckOptions): CheckResult {
+  const run = search(model, options);
+  for (;;) {
+    const r = run.next();
+    if (r.done === true) return r.value;
+  }
+}
+
+/** check(), yielding to the event loop every SLICE transitions (so signal handlers and timers run). */
+export async function checkAsync<S, A>(model: Model<S, A>, options: CheckOptions): Promise<CheckResult> {
+  const run = search(model, options);
+  for (;;) {
+    const r = run.next();
+    if (r.done === true) return r.value;
+    await new Promise<void>(resolve => setImmediate(resolve));
+  }
+}
+
+/** The search as a generator that pauses every SLICE transitions. */
+function search<S, A>(model: Model<S, A>, options: CheckOptions): Generator<void, CheckResult> {
   const { strategy, maxDepth, maxStates } = options;
-  if (strategy !== 'bfs' && strategy !== 'dfs') {
+  if (strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') {
     throw new RangeError(`unknown strategy ${JSON.stringify(strategy)}`);
+  }
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) {
+    throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
+  }
+  if (options.walks !== undefined && !(Number.isInteger(options.walks) && options.walks >= 1)) {
+    throw new RangeError(`walks must be a positive integer, got ${options.walks}`);
   }
   if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) {
     throw new RangeError(`maxDepth must be a non-negative integer, got ${maxDepth}`);
@@ -97,8 +149,8 @@ export function check<S, A>(model: Model<S, A>, options: CheckOptions): CheckRes
   if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates >= 1)) {
     throw new RangeError(`maxStates must be a positive integer, got ${maxStates}`);
   }
-  const search = new Search(model, options);
-  return strategy === 'bfs' ? search.bfs() : search.dfs();
+  const s = new Search(model, options);
+  return strategy === 'bfs' ? s.bfs() : strategy === 'dfs' ? s.dfs() : s.random();
 }
 
 /** The state of one check() call. */
@@ -111,11 +163,18 @@ class Search<S, A> {
   private readonly table: FingerprintTable;
   private readonly maxDepth: number;
   private readonly onProgress: ((p: Progress) => void) | undefined;
+  /** The text the visited set is keyed on: encode, or symmetricEncode under symmetry. */
+  private readonly key: (s: S) => string;
   private transitions = 0;
   private deepest = 0;
   /** States at maxDepth that have enabled actions and were not expanded. */
   private cut = 0;
   private hitMaxStates = false;
+  private interrupted = false;
+  /** Transitions since the last pause. */
+  private sinceSlice = 0;
+  /** Integer columns kept per state besides the fingerprint table. */
+  private readonly columns: IntColumn[] = [];
 
   constructor(
     private readonly model: Model<S, A>,
@@ -129,6 +188,8 @@ class Search<S, A> {
     this.table = new FingerprintTable(options.maxStates ?? Infinity);
     this.maxDepth = options.maxDepth ?? Infinity;
     this.onProgress = options.onProgress;
+    const sym = options.symmetry === true ? model.symmetricEncode : undefined;
+    this.key = sym !== undefined ? s => sym.call(model, s) : s => model.encode(s);
   }
 
   /** Judges a newly discovered state with `enabled` enabled actions. */
@@ -150,8 +211,22 @@ class Search<S, A> {
     }
   }
 
+  /** Counts a transition; true every SLICE transitions (time to pause). */
+  private tick(): boolean {
+    if (++this.sinceSlice < SLICE) return false;
+    this.sinceSlice = 0;
+    return true;
+  }
+
+  /** After a pause: whether to stop (and remember that the search was interrupted). */
+  private stopNow(): boolean {
+    if (this.options.shouldStop?.() === true) this.interrupted = true;
+    return this.interrupted;
+  }
+
   private result(violation: Violation | null): CheckResult {
-    const bound: Bound | null = this.hitMaxStates ? 'max-states' : this.cut > 0 ? 'max-depth' : null;
+    const bound: Bound | null = this.interrupted ? 'interrupted' : this.options.strategy === 'random' ? 'random'
+      : this.hitMaxStates ? 'max-states' : this.cut > 0 ? 'max-depth' : null;
     const goals = this.goals.map((g, i) => ({ name: g.name, reached: this.reached[i]! }));
     if (violation === null && bound === null) {
       const missed = goals.find((g) => !g.reached);
@@ -176,14 +251,16 @@ class Search<S, A> {
       strategy: this.options.strategy,
       violation,
       goals,
+      storedBytes: this.columns.reduce((n, c) => n + c.bytes, this.table.bytes),
     };
   }
 
-  bfs(): CheckResult {
-    const { model, table, maxDepth, init } = this;
+  *bfs(): Generator<void, CheckResult> {
+    const { model, table, maxDepth, init, key } = this;
     const parent = new IntColumn();
     const via = new IntColumn();
-    table.add(model.encode(init));
+    this.columns.push(parent, via);
+    table.add(key(init));
     parent.push(-1);
     via.push(-1);
     const initActions = model.actions(init);
@@ -212,10 +289,14 @@ class Search<S, A> {
         const enabled = actions[i]!;
         const id = ids[i]!;
         for (let j = 0; j < enabled.length; j++) {
+          if (this.tick()) {
+            yield;
+            if (this.stopNow()) return this.result(null);
+          }
           const t = model.step(s, enabled[j]!);
           this.transitions++;
           const before = table.size;
-          const tid = table.add(model.encode(t));
+          const tid = table.add(key(t));
           if (tid < 0) {
             this.hitMaxStates = true;
             return this.result(null);
@@ -256,12 +337,12 @@ class Search<S, A> {
     for (let k = id; k > 0; k = parent.get(k)) path.push(k);
     path.reverse();
     const choices = path.map((k) => via.get(k));
-    const { model, table } = this;
+    const { model, table, key } = this;
     const labels: string[] = [];
     let s = model.init();
     for (let step = 0; step <= path.length; step++) {
       const expected = step === 0 ? 0 : path[step - 1]!;
-      if (!table.matches(expected, model.encode(s))) {
+      if (!table.matches(expected, key(s))) {
         throw new CheckerBug(`replay diverged at step ${step}: the model depends on uncontrolled state`);
       }
       if (step === path.length) break;
@@ -275,12 +356,13 @@ class Search<S, A> {
     return { ...v, choices, labels, depth: choices.length };
   }
 
-  dfs(): CheckResult {
-    const { model, table, maxDepth, init } = this;
+  *dfs(): Generator<void, CheckResult> {
+    const { model, table, maxDepth, init, key } = this;
     const bounded = maxDepth !== Infinity;
     /** Smallest depth each state was seen at; kept only under a depth bound. */
     const depthOf = new IntColumn();
-    table.add(model.encode(init));
+    if (bounded) this.columns.push(depthOf);
+    table.add(key(init));
     if (bounded) depthOf.push(0);
     const initActions = model.actions(init);
     const v0 = this.judge(init, initActions.length);
@@ -309,12 +391,16 @@ class Search<S, A> {
         next.pop();
         continue;
       }
+      if (this.tick()) {
+        yield;
+        if (this.stopNow()) break;
+      }
       next[top] = j + 1;
       const t = model.step(states[top]!, enabled[j]!);
       this.transitions++;
       const depth = top + 1;
       const before = table.size;
-      const id = table.add(model.encode(t));
+      const id = table.add(key(t));
       if (id < 0) {
         this.hitMaxStates = true;
         break;
@@ -350,6 +436,68 @@ class Search<S, A> {
       }
     }
     return this.result(null);
+  }
+
+  /**
+   * Random walks from the initial state, deterministic per seed: each picks
+   * uniformly among the enabled actions until no action is enabled or the
+   * walk reaches maxDepth. Distinct states are counted and judged as in the
+   * exhaustive searches; a violation's counterexample is the walk that met it
+   * (not necessarily the shortest). Never complete: the bound is 'random'.
+   */
+  *random(): Generator<void, CheckResult> {
+    const { model, table, key, init } = this;
+    const rng = seedrandom(`uffd-mc:${this.options.seed ?? 0}`);
+    const walks = this.options.walks ?? 1000;
+    const depthLimit = this.options.maxDepth ?? 10_000;
+    table.add(key(init));
+    const initActions = model.actions(init);
+    const v0 = this.judge(init, initActions.length);
+    if (v0 !== null) return this.result({ ...v0, choices: [], labels: [], depth: 0 });
+    for (let w = 0; w < walks; w++) {
+      let s = init;
+      let enabled = initActions;
+      const path: number[] = [];
+      while (enabled.length > 0 && path.length < depthLimit) {
+        if (this.tick()) {
+          yield;
+          if (this.stopNow()) return this.result(null);
+        }
+        const j = Math.floor(rng() * enabled.length);
+        const t = model.step(s, enabled[j]!);
+        this.transitions++;
+        path.push(j);
+        const before = table.size;
+        const id = table.add(key(t));
+        if (id < 0) {
+          this.hitMaxStates = true;
+          return this.result(null);
+        }
+        const tActions = model.actions(t);
+        if (id === before) {
+          if (path.length > this.deepest) this.deepest = path.length;
+          const v = this.judge(t, tActions.length);
+          if (v !== null) return this.result(this.walkViolation(v, path));
+          this.progress(path.length, walks - w);
+        }
+        s = t;
+        enabled = tActions;
+      }
+    }
+    return this.result(null);
+  }
+
+  /** The counterexample of a walk: its choices, and their labels by replaying them. */
+  private walkViolation(v: StateViolation, choices: number[]): Violation {
+    const { model } = this;
+    const labels: string[] = [];
+    let s = model.init();
+    for (const c of choices) {
+      const a = model.actions(s)[c]!;
+      labels.push(model.label(s, a));
+      s = model.step(s, a);
+    }
+    return { ...v, choices, labels, depth: choices.length };
   }
 
   /** The counterexample along the current stack (each frame's last-taken action). */

@@ -66,6 +66,18 @@ function hex32(x: number): string {
   return (x >>> 0).toString(16).padStart(8, '0');
 }
 
+/**
+ * 64-bit fingerprint of `text` as 4 UTF-16 code units (any values, lone
+ * surrogates included): cheaper than hex to build and to hash again, for
+ * encodings composed of the fingerprints of their parts. Not for display.
+ */
+export function fingerprint64(text: string): string {
+  fingerprintInto(text, scratch);
+  const h1 = scratch[0]!;
+  const h2 = scratch[1]!;
+  return String.fromCharCode(h1 >>> 16, h1 & 0xffff, h2 >>> 16, h2 & 0xffff);
+}
+
 /** 64-bit fingerprint of `text` as 16 lowercase hex characters. */
 export function hash64(text: string): string {
   fingerprintInto(text, scratch);

@@ -8,10 +8,12 @@ export type {
   TerminalProperty,
 } from './model.js';
 export { CheckerBug } from './errors.js';
-export { hash64 } from './hash.js';
+export { fingerprint64, hash64 } from './hash.js';
 export {
   check,
+  checkAsync,
   PROGRESS_INTERVAL,
+  SLICE,
   type Bound,
   type CheckOptions,
   type CheckResult,

@@ -59,4 +59,14 @@ export interface Model<S, A> {
   /** Stable, human-readable name of action `a` in state `s` (checked on replay). */
   label(s: S, a: A): string;
   readonly properties: readonly Property<S>[];
+  /**
+   * Optional symmetry reduction: the canonical text of `s`'s orbit under the
+   * model's symmetries (e.g. permutations of interchangeable threads). States
+   * with equal text must be images of each other under a symmetry that maps
+   * successors onto successors and preserves every property. With
+   * CheckOptions.symmetry the checker keys its visited set on this text
+   * instead of encode(), and explores one state per orbit; the states it keeps
+   * and the counterexamples it prints are still concrete ones.
+   */
+  symmetricEncode?(s: S): string;
 }

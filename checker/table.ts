@@ -29,6 +29,11 @@ export class IntColumn {
     return this.data[index]!;
   }
 
+  /** Bytes allocated (capacity, not length). */
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+
   set(index: number, value: number): void {
     this.data[index] = value;
   }
@@ -78,6 +83,11 @@ export class FingerprintTable {
     slots[i] = id + 1;
     if (2 * hi.size > slots.length) this.grow();
     return id;
+  }
+
+  /** Bytes allocated: the slot array and the two fingerprint columns. */
+  get bytes(): number {
+    return this.slots.byteLength + this.hi.bytes + this.lo.bytes;
   }
 
   /** Whether `text` has the fingerprint stored under `id`. */

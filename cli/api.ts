@@ -3,8 +3,8 @@
  * in-process (tests use it). It composes the model, the properties and the
  * generic checker; it reads no files and prints nothing.
  */
-import { check, hash64, replayChoices } from '../checker/index.js';
-import type { CheckResult, Model, Strategy } from '../checker/index.js';
+import { check, checkAsync, hash64, replayChoices } from '../checker/index.js';
+import type { CheckOptions as CheckerOptions, CheckResult, Model, Strategy } from '../checker/index.js';
 import { buildModel, nextStep } from '../model/index.js';
 import type { UffdModel } from '../model/index.js';
 import type { Scenario } from '../model/scenario.js';
@@ -14,6 +14,7 @@ import { builtinVariants, findVariant, kernelFor, VariantError } from '../model/
 import { mainlineKernel } from '../model/kernel.js';
 import type { Step } from '../model/engine.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
+import { memoised, symmetricEncoder } from './symmetry.js';
 import type { Explain } from '../properties/index.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
 import { cases as coreCases } from '../conformance/cases.js';
@@ -67,15 +68,24 @@ export function stepsText(variant: Variant, fns: readonly string[] = []): string
 
 export interface CheckOptions {
   strategy?: Strategy;
+  /** Symmetry reduction over interchangeable threads (cli/symmetry.ts; default on); no effect on scenarios without them. */
+  symmetry?: boolean;
   maxDepth?: number;
   maxStates?: number;
   onProgress?: (p: { states: number; transitions: number; depth: number; frontier: number }) => void;
+  /** Polled during the search: true stops it with what it has (BOUNDED(interrupted)). */
+  shouldStop?: () => boolean;
+  /** --strategy random: the seed (default 0) and the number of walks (default 1000). */
+  seed?: number;
+  walks?: number;
 }
 
 export interface ScenarioCheck {
   scenario: Scenario;
   variant: Variant;
   result: CheckResult;
+  /** Whether symmetry reduction applied (asked for, and the scenario has interchangeable threads). */
+  symmetry: boolean;
   /** The counterexample as a trace, when the violation has a schedule. */
   trace: Trace | null;
 }
@@ -98,15 +108,7 @@ export function explainer(m: UffdModel): Explain {
  * fingerprints (equal states give equal text; the checker hashes it again).
  */
 export function memoEncoder(): (s: KernelState) => string {
-  const memo = new WeakMap<object, string>();
-  const sub = (o: object): string => {
-    let h = memo.get(o);
-    if (h === undefined) {
-      h = hash64(JSON.stringify(o));
-      memo.set(o, h);
-    }
-    return h;
-  };
+  const sub = memoised(new WeakMap<object, string>(), o => hash64(JSON.stringify(o)));
   // Every field of the state, in a fixed (sorted) order, so ghost fields added later are never left out.
   const part = (v: unknown): string => (typeof v === 'object' && v !== null ? sub(v) : JSON.stringify(v));
   return s => {
@@ -131,7 +133,9 @@ export function memoEncoder(): (s: KernelState) => string {
 
 /** Adapt the userfaultfd model to the checker's generic interface. */
 export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
+  const symmetric = symmetricEncoder(m.scenario);
   return {
+    ...(symmetric !== null ? { symmetricEncode: symmetric } : {}),
     init: () => m.init(),
     actions: s => m.actions(s),
     step: (s, t) => m.step(s, t),
@@ -141,16 +145,25 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
   };
 }
 
-export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
+/** The checker model of a scenario on a variant, and the checker's options. */
+function prepareCheck(scenario: Scenario, variant: Variant, options: CheckOptions): { cm: Model<KernelState, number>; opts: CheckerOptions } {
   kernelFor(variant); // a broken variant fails here, before exploring
-  const m = buildModel(scenario, variant);
-  const cm = toCheckerModel(m);
-  const result = check(cm, {
+  const cm = toCheckerModel(buildModel(scenario, variant));
+  const opts: CheckerOptions = {
     strategy: options.strategy ?? 'bfs',
     maxDepth: options.maxDepth,
     maxStates: options.maxStates,
+    symmetry: options.symmetry ?? true,
     onProgress: options.onProgress,
-  });
+    shouldStop: options.shouldStop,
+    seed: options.seed,
+    walks: options.walks,
+  };
+  return { cm, opts };
+}
+
+/** The result with its counterexample as a trace. */
+function finishCheck(scenario: Scenario, variant: Variant, options: CheckOptions, cm: Model<KernelState, number>, result: CheckResult): ScenarioCheck {
   let trace: Trace | null = null;
   const v = result.violation;
   if (v !== null && v.kind !== 'sometimes') {
@@ -162,7 +175,18 @@ export function checkScenario(scenario: Scenario, variant: Variant, options: Che
       final: hash64(cm.encode(rep.states.at(-1)!)),
     };
   }
-  return { scenario, variant, result, trace };
+  return { scenario, variant, result, symmetry: (options.symmetry ?? true) && cm.symmetricEncode !== undefined, trace };
+}
+
+export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
+  const { cm, opts } = prepareCheck(scenario, variant, options);
+  return finishCheck(scenario, variant, options, cm, check(cm, opts));
+}
+
+/** checkScenario(), letting the event loop run every checker SLICE transitions (so a SIGINT handler can stop it). */
+export async function checkScenarioAsync(scenario: Scenario, variant: Variant, options: CheckOptions = {}): Promise<ScenarioCheck> {
+  const { cm, opts } = prepareCheck(scenario, variant, options);
+  return finishCheck(scenario, variant, options, cm, await checkAsync(cm, opts));
 }
 
 export interface ReplayReport {

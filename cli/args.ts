@@ -9,10 +9,11 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage:
-  uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs] [--max-depth N] [--max-states N] [--trace FILE] [--json] [--no-time]
+  uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs|random [--seed N] [--walks N]] [--max-depth N] [--max-states N] [--symmetry on|off]
+                [--trace FILE] [--json] [--no-time]
   uffd-mc check --corpus
   uffd-mc replay TRACE [--variant NAME|FILE] [--format text|race|mermaid|html]
-  uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs] [--max-depth N] [--max-states N]
+  uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs|random] [--max-depth N] [--max-states N] [--symmetry on|off]
   uffd-mc test-from-trace TRACE [--out FILE]
   uffd-mc steps [FUNCTION ...] [--variant NAME|FILE]
   uffd-mc conform [CASE ...] [--variant NAME]
@@ -21,19 +22,23 @@ export const USAGE = `usage:
 SCENARIO is a built-in name (see 'uffd-mc list') or a scenario JSON file; none means every built-in.
 NAME|FILE is a built-in variant or a variant file (.ts, .mjs, .js). --format (check: text|race|mermaid) renders the counterexample;
 html writes one self-contained page (replay only: uffd-mc replay T --format html > cex.html). --summary adds a block for a cover letter.
+--symmetry (default on) explores one state per permutation of interchangeable threads (same role, same ops): same verdicts, fewer states.
+--strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
+(default 0; same seed, same walks); never COMPLETE: BOUNDED(random). Ctrl-C (SIGINT) stops a check with a partial report,
+BOUNDED(interrupted), and exit code 130 if no violation was found.
 CASE is a conformance case (see 'uffd-mc list'); none means all: each runs on this machine's kernel and on the model.
 Exit codes: 0 all properties hold (conform: all cases agree; diff: the patched variant is clean; --corpus: every modelled entry
 found in both directions), 1 a violation (conform: a difference; diff: the patched variant violates a property or no longer
-reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usage, 3 replay diverged, 4 internal error.
+reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usage, 3 replay diverged, 4 internal error, 130 interrupted (SIGINT).
 `;
 
 export type TraceFormat = 'text' | 'race' | 'mermaid' | 'html';
 
 export type Command =
-  | { verb: 'check'; scenarios: string[]; variant: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true }
+  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true }
   | { verb: 'corpus' }
   | { verb: 'replay'; trace: string; variant: string | null; format?: TraceFormat }
-  | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null }
+  | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number }
   | { verb: 'test-from-trace'; trace: string; out: string | null }
   | { verb: 'steps'; fns: string[]; variant: string }
   | { verb: 'conform'; cases: string[]; variant: string }
@@ -71,18 +76,29 @@ function traceFormat(v: string | boolean | undefined): TraceFormat {
   throw new UsageError(`--format: expected text, race, mermaid or html, got "${String(v)}"`);
 }
 
-/** --strategy, --max-depth, --max-states, shared by check and diff. */
-function bounds(o: ParsedValues): { strategy: 'bfs' | 'dfs'; maxDepth: number | null; maxStates: number | null } {
+export type StrategyName = 'bfs' | 'dfs' | 'random';
+
+/** --strategy, --max-depth, --max-states, --symmetry (and with random, --seed and --walks), shared by check and diff. */
+function bounds(o: ParsedValues): { strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number } {
   const strategy = o['strategy'] ?? 'bfs';
-  if (strategy !== 'bfs' && strategy !== 'dfs') throw new UsageError(`--strategy: expected bfs or dfs, got "${String(strategy)}"`);
+  if (strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') throw new UsageError(`--strategy: expected bfs, dfs or random, got "${String(strategy)}"`);
+  const seed = count('seed', o['seed'] as string | undefined);
+  const walks = count('walks', o['walks'] as string | undefined);
+  if (strategy !== 'random' && (seed !== null || walks !== null)) throw new UsageError(`--${seed !== null ? 'seed' : 'walks'} applies only to --strategy random`);
+  if (walks === 0) throw new UsageError('--walks: expected at least 1');
   const maxStates = count('max-states', o['max-states'] as string | undefined);
   if (maxStates === 0) throw new UsageError('--max-states: expected at least 1');
-  return { strategy, maxDepth: count('max-depth', o['max-depth'] as string | undefined), maxStates };
+  const symmetry = o['symmetry'] ?? 'on';
+  if (symmetry !== 'on' && symmetry !== 'off') throw new UsageError(`--symmetry: expected on or off, got "${String(symmetry)}"`);
+  return {
+    strategy, maxDepth: count('max-depth', o['max-depth'] as string | undefined), maxStates, symmetry: symmetry === 'on',
+    ...(seed !== null ? { seed } : {}), ...(walks !== null ? { walks } : {}),
+  };
 }
 
 function diffCommand(o: ParsedValues, rest: string[]): Command {
   for (const k of Object.keys(o)) {
-    if (o[k] !== undefined && !['base', 'patched', 'strategy', 'max-depth', 'max-states'].includes(k)) throw new UsageError(`--${k} does not apply to 'diff'`);
+    if (o[k] !== undefined && !['base', 'patched', 'strategy', 'max-depth', 'max-states', 'symmetry', 'seed', 'walks'].includes(k)) throw new UsageError(`--${k} does not apply to 'diff'`);
   }
   const base = o['base'];
   const patched = o['patched'];
@@ -103,6 +119,9 @@ export function toCommand(argv: readonly string[]): Command {
         strategy: { type: 'string' },
         'max-depth': { type: 'string' },
         'max-states': { type: 'string' },
+        symmetry: { type: 'string' },
+        seed: { type: 'string' },
+        walks: { type: 'string' },
         trace: { type: 'string' },
         json: { type: 'boolean' },
         'no-time': { type: 'boolean' },
@@ -128,7 +147,7 @@ export function toCommand(argv: readonly string[]): Command {
         if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
         return { verb: 'corpus' };
       }
-      only(['variant', 'strategy', 'max-depth', 'max-states', 'trace', 'json', 'no-time', 'format', 'summary']);
+      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'seed', 'walks', 'trace', 'json', 'no-time', 'format', 'summary']);
       const format = traceFormat(o.format);
       if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
       if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');

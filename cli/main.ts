@@ -9,7 +9,7 @@ import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { ScenarioCheck, Trace, Variant } from './api.js';
-import { builtinScenarios, checkCorpus, checkScenario, diffVariants, findVariant, formatCheckLine, formatCorpus, formatCounterexample, formatDiff, formatTrace, listText, renderTrace, replayTrace, stepsText, summaryBlock, testFromTraceSource } from './api.js';
+import { builtinScenarios, checkCorpus, checkScenarioAsync, diffVariants, findVariant, formatCheckLine, formatCorpus, formatCounterexample, formatDiff, formatTrace, listText, renderTrace, replayTrace, stepsText, summaryBlock, testFromTraceSource } from './api.js';
 import { toCommand, USAGE, UsageError } from './args.js';
 import { parseScenario, ScenarioError } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
@@ -30,8 +30,14 @@ export interface Io {
   writeFileAtomic(path: string, text: string): void;
   importModule(path: string): Promise<unknown>;
   now(): number;
-  /** Where to show a live progress line (a terminal), or null for none. */
+  /**
+   * Where to show progress on runs longer than 2 s, or null for none. On a
+   * terminal one line rewritten in place; elsewhere ('' ends a run) full
+   * lines, at most one every 10 s.
+   */
   progress: ((line: string) => void) | null;
+  /** Call `handler` on an interrupt (SIGINT) until the returned function is called. Absent: never interrupted. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /** Bad input: printed as one line, exit code 2. */
@@ -56,8 +62,23 @@ export const nodeIo: Io = {
     return import(pathToFileURL(resolve(p)).href);
   },
   now: () => performance.now(),
-  progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : null,
+  progress: process.stderr.isTTY ? (line: string) => process.stderr.write(`\r${line}\x1b[K`) : lineProgress(),
+  onInterrupt: handler => {
+    process.on('SIGINT', handler);
+    return () => { process.off('SIGINT', handler); };
+  },
 };
+
+/** Progress for a pipe or a log file: whole lines, at most one per 10 s. */
+function lineProgress(): (line: string) => void {
+  let last = -Infinity;
+  return line => {
+    const now = performance.now();
+    if (line === '' || now - last < 10_000) return;
+    last = now;
+    process.stderr.write(`${line}\n`);
+  };
+}
 
 let hooksRegistered = false;
 
@@ -135,59 +156,78 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
   let surprises = 0;
   let traceWritten = false;
   const checks: ScenarioCheck[] = [];
-  for (const [i, sc] of scenarios.entries()) {
-    const t0 = io.now();
-    let c: ScenarioCheck;
-    try {
-      const show = io.progress;
-      c = checkScenario(sc, variant, {
-        strategy: cmd.strategy,
-        ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
-          const secs = (io.now() - t0) / 1000;
-          if (secs >= 2) show(`${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${Math.round(p.states / secs)} states/s`);
-        } } : {}),
-        ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
-        ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
-      });
-    } catch (e) {
-      if (e instanceof VariantError) throw new InputError(variantFromFile ? `--variant ${cmd.variant}: ${e.message}` : e.message);
-      if (e instanceof ScenarioError) throw new InputError(`${sources[i]}: ${e.message}`);
-      throw e;
-    }
-    if (io.progress !== null) io.progress('');
-    const ms = cmd.time ? io.now() - t0 : null;
-    const r = c.result;
-    // A scenario's `expect` is the verdict mainline must give (a built-in that demonstrates a
-    // deadlock says "violation"); under a patched variant every scenario is expected to pass.
-    const expected = variant.name === 'mainline' && !variantFromFile ? sc.expect : 'ok';
-    if (r.verdict !== expected) surprises += 1;
-    let traceFile: string | null = null;
-    if (cmd.trace !== null && c.trace !== null && !traceWritten) {
-      // A trace found with a variant file names that file, so `replay TRACE` finds it again.
-      const trace = variantFromFile ? { ...c.trace, variant: cmd.variant } : c.trace;
+  let interrupted = false;
+  const stopListening = io.onInterrupt?.(() => { interrupted = true; }) ?? (() => {});
+  try {
+    for (const [i, sc] of scenarios.entries()) {
+      if (interrupted) break;
+      const t0 = io.now();
+      let c: ScenarioCheck;
       try {
-        io.writeFileAtomic(cmd.trace, serializeTrace(trace));
+        const show = io.progress;
+        c = await checkScenarioAsync(sc, variant, {
+          strategy: cmd.strategy,
+          symmetry: cmd.symmetry,
+          shouldStop: () => interrupted,
+          ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+          ...(cmd.walks !== undefined ? { walks: cmd.walks } : {}),
+          ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
+            const secs = (io.now() - t0) / 1000;
+            if (secs < 2) return;
+            const rate = Math.round(p.states / secs);
+            show(cmd.json
+              ? JSON.stringify({ progress: { scenario: sc.name, states: p.states, transitions: p.transitions, depth: p.depth, queue: p.frontier, statesPerSecond: rate } })
+              : `${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${rate} states/s`);
+          } } : {}),
+          ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
+          ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
+        });
       } catch (e) {
-        throw new InputError(`${cmd.trace}: cannot write the trace: ${(e as NodeJS.ErrnoException).code ?? oneLine((e as Error).message)}`);
+        if (e instanceof VariantError) throw new InputError(variantFromFile ? `--variant ${cmd.variant}: ${e.message}` : e.message);
+        if (e instanceof ScenarioError) throw new InputError(`${sources[i]}: ${e.message}`);
+        throw e;
       }
-      traceWritten = true;
-      traceFile = cmd.trace;
+      if (io.progress !== null) io.progress('');
+      const ms = cmd.time ? io.now() - t0 : null;
+      const r = c.result;
+      // A scenario's `expect` is the verdict mainline must give (a built-in that demonstrates a
+      // deadlock says "violation"); under a patched variant every scenario is expected to pass.
+      const expected = variant.name === 'mainline' && !variantFromFile ? sc.expect : 'ok';
+      if (r.verdict !== expected) surprises += 1;
+      let traceFile: string | null = null;
+      if (cmd.trace !== null && c.trace !== null && !traceWritten) {
+        // A trace found with a variant file names that file, so `replay TRACE` finds it again.
+        const trace = variantFromFile ? { ...c.trace, variant: cmd.variant } : c.trace;
+        try {
+          io.writeFileAtomic(cmd.trace, serializeTrace(trace));
+        } catch (e) {
+          throw new InputError(`${cmd.trace}: cannot write the trace: ${(e as NodeJS.ErrnoException).code ?? oneLine((e as Error).message)}`);
+        }
+        traceWritten = true;
+        traceFile = cmd.trace;
+      }
+      if (cmd.json) {
+        io.out(`${JSON.stringify({
+          scenario: sc.name, variant: variant.name, verdict: r.verdict, expected, complete: r.complete, bound: r.bound,
+          states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, symmetry: c.symmetry, storedBytes: r.storedBytes,
+          ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
+          violation: r.violation, goals: r.goals, trace: traceFile,
+        })}\n`);
+      } else {
+        io.out(`${formatCheckLine(c, ms)}${r.verdict === expected && expected === 'violation' ? '  (expected)' : ''}\n`);
+        if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile, cmd.format === 'race' || cmd.format === 'mermaid' ? cmd.format : 'text')}\n`);
+      }
+      checks.push(c);
     }
-    if (cmd.json) {
-      io.out(`${JSON.stringify({
-        scenario: sc.name, variant: variant.name, verdict: r.verdict, expected, complete: r.complete, bound: r.bound,
-        states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy,
-        ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
-        violation: r.violation, goals: r.goals, trace: traceFile,
-      })}\n`);
-    } else {
-      io.out(`${formatCheckLine(c, ms)}${r.verdict === expected && expected === 'violation' ? '  (expected)' : ''}\n`);
-      if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile, cmd.format === 'race' || cmd.format === 'mermaid' ? cmd.format : 'text')}\n`);
-    }
-    checks.push(c);
+  } finally {
+    stopListening();
+  }
+  if (interrupted) {
+    const left = scenarios.length - checks.length;
+    io.err(`uffd-mc: interrupted${left > 0 ? `; ${left} scenario${left === 1 ? '' : 's'} not checked` : ''}\n`);
   }
   if (cmd.summary === true) io.out(`\n${summaryBlock([{ variant, source: variantFromFile ? cmd.variant : undefined, checks }])}`);
-  return surprises > 0 ? 1 : 0;
+  return surprises > 0 ? 1 : interrupted ? 130 : 0;
 }
 
 function readTrace(io: Io, file: string): Trace {
@@ -255,6 +295,9 @@ async function diff(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: '
   try {
     report = diffVariants(scenarios, base, patched, {
       strategy: cmd.strategy,
+      symmetry: cmd.symmetry,
+      ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
+      ...(cmd.walks !== undefined ? { walks: cmd.walks } : {}),
       ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
       ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),
     });

@@ -246,7 +246,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           if (op.op === 'spurious_wakeup') {
             const target = sc.threads.findIndex(th => th.name === op.thread);
             const woke = try_to_wake_up(d, target);
-            outcome(d, t, { what: 'spurious_wakeup', ret: woke ? 'woken' : 'running', page: null, value: target, out: null, expected: null });
+            outcome(d, t, { what: 'spurious_wakeup', ret: woke ? 'woken' : 'running', page: null, value: null, out: null, expected: null });
             u.pc += 1;
             return;
           }

@@ -10,7 +10,7 @@ import type { Command } from '../cli/args.js';
 
 const checkDefaults: Extract<Command, { verb: 'check' }> = {
   verb: 'check', scenarios: [], variant: 'mainline', strategy: 'bfs',
-  maxDepth: null, maxStates: null, trace: null, json: false, time: true,
+  maxDepth: null, maxStates: null, symmetry: true, trace: null, json: false, time: true,
 };
 
 const ok: [string, string[], Command][] = [
@@ -23,12 +23,16 @@ const ok: [string, string[], Command][] = [
   ['check --max-depth N', ['check', '--max-depth', '12'], { ...checkDefaults, maxDepth: 12 }],
   ['check --max-depth 0', ['check', '--max-depth', '0'], { ...checkDefaults, maxDepth: 0 }],
   ['check --max-states N', ['check', '--max-states', '5000'], { ...checkDefaults, maxStates: 5000 }],
+  ['check --symmetry off', ['check', '--symmetry', 'off'], { ...checkDefaults, symmetry: false }],
+  ['check --symmetry on', ['check', '--symmetry=on'], { ...checkDefaults, symmetry: true }],
+  ['check --strategy random --seed N --walks N', ['check', '--strategy', 'random', '--seed', '42', '--walks', '10'], { ...checkDefaults, strategy: 'random', seed: 42, walks: 10 }],
+  ['check --strategy random (default seed and walks)', ['check', '--strategy', 'random'], { ...checkDefaults, strategy: 'random' }],
   ['check --trace FILE', ['check', '--trace', 'out/t.json'], { ...checkDefaults, trace: 'out/t.json' }],
   ['check --json', ['check', '--json'], { ...checkDefaults, json: true }],
   ['check --no-time', ['check', '--no-time'], { ...checkDefaults, time: false }],
   ['check: flags before and after positionals', ['check', '--json', 'a', '--no-time', 'b', '--strategy=dfs'], { ...checkDefaults, scenarios: ['a', 'b'], json: true, time: false, strategy: 'dfs' }],
   ['check: every flag', ['check', 's', '--variant', 'v', '--strategy', 'dfs', '--max-depth', '3', '--max-states', '4', '--trace', 't', '--json', '--no-time'],
-    { verb: 'check', scenarios: ['s'], variant: 'v', strategy: 'dfs', maxDepth: 3, maxStates: 4, trace: 't', json: true, time: false }],
+    { verb: 'check', scenarios: ['s'], variant: 'v', strategy: 'dfs', maxDepth: 3, maxStates: 4, symmetry: true, trace: 't', json: true, time: false }],
   ['replay TRACE', ['replay', 't.json'], { verb: 'replay', trace: 't.json', variant: null }],
   ['replay TRACE --variant NAME', ['replay', 't.json', '--variant', 'mainline'], { verb: 'replay', trace: 't.json', variant: 'mainline' }],
   ['list', ['list'], { verb: 'list' }],
@@ -47,7 +51,11 @@ for (const [title, argv, expected] of ok) {
 
 /** [title, argv, a fragment the message must contain] */
 const bad: [string, string[], string][] = [
-  ['bad --strategy', ['check', '--strategy', 'random'], 'random'],
+  ['bad --strategy', ['check', '--strategy', 'pct'], 'pct'],
+  ['--seed without random', ['check', '--seed', '3'], '--seed applies only to --strategy random'],
+  ['--walks without random', ['check', '--walks', '3'], '--walks applies only to --strategy random'],
+  ['--seed abc', ['check', '--strategy', 'random', '--seed', 'abc'], 'abc'],
+  ['--walks 0', ['check', '--strategy', 'random', '--walks', '0'], '--walks'],
   ['--strategy is case-sensitive', ['check', '--strategy', 'BFS'], 'BFS'],
   ['--max-depth abc', ['check', '--max-depth', 'abc'], 'abc'],
   ['--max-depth=-1', ['check', '--max-depth=-1'], '-1'],
@@ -57,6 +65,7 @@ const bad: [string, string[], string][] = [
   ['--max-depth beyond 2^53', ['check', '--max-depth', '99999999999999999999'], '99999999999999999999'],
   ['--max-states abc', ['check', '--max-states', 'abc'], 'abc'],
   ['--max-states 0', ['check', '--max-states', '0'], '--max-states'],
+  ['--symmetry yes', ['check', '--symmetry', 'yes'], '--symmetry: expected on or off, got "yes"'],
   ['--variant without a value', ['check', '--variant'], '--variant'],
   ['unknown long flag', ['check', '--frobnicate'], '--frobnicate'],
   ['unknown short flag', ['check', '-x'], '-x'],

@@ -24,7 +24,8 @@ test('correct mutex: ok, complete, with the hand-counted state space', (t) => {
   // Enabled actions: (0,0):2  (2,0),(0,2):1  (3,0),(0,3):1  (3,2),(2,3):1  (3,3):0
   // = 2 + 2 + 2 + 2 = 8 transitions. Each thread takes 2 steps: depth 4.
   for (const options of [bfs, dfs]) {
-    const r = check(mutexModel(true), options);
+    const { storedBytes, ...r } = check(mutexModel(true), options);
+    t.true(storedBytes > 0);
     t.deepEqual(r, {
       verdict: 'ok',
       complete: true,
@@ -98,7 +99,8 @@ test('set-state-then-check is ok with the hand-counted state space', (t) => {
   //             woken at check/schedule -> check(r,1), schedule(r,1), done(r,1) = 6
   // 13 states. Enabled actions: 2+2+1 + 2+2+1+1 + 1+1+0+1+1+0 = 15.
   // Deepest shortest path: 2 waiter + 2 waker steps = 4.
-  const r = check(lostWakeupModel(true), bfs);
+  const { storedBytes, ...r } = check(lostWakeupModel(true), bfs);
+  t.true(storedBytes > 0);
   t.deepEqual(r, {
     verdict: 'ok',
     complete: true,
