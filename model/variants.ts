@@ -11,7 +11,7 @@ import { goTo, local, ret, setLocal } from './engine.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
 import { failSendsEvent } from './mm/fork.js';
-import { mapChangingLockSteps } from './mm/mfill.js';
+import { mapChangingLockSteps, mfillPteStep } from './mm/mfill.js';
 import { checkPrepVmaStep } from './mm/mremap.js';
 import { unmapPrepStep } from './mm/munmap.js';
 import { closeEvent, releaseNewCtxStep } from './uffd/event.js';
@@ -268,6 +268,13 @@ export const builtinVariants: readonly Variant[] = [
     cites: 'the kernel before f64e67e5d3a4 "fork: do not invoke uffd on fork if error occurs" (v6.12, CVE-2024-50220)',
     patches: [{ fn: 'dup_mmap', replace: { dup_userfaultfd_fail: failSendsEvent() } }],
     demonstrates: { scenario: 'fork-fails', property: 'fork-event-iff-success' },
+  },
+  {
+    name: 'continue-private-writable',
+    description: 'UFFDIO_CONTINUE on a MAP_PRIVATE shmem mapping maps the page-cache folio writable (drops "if (page_in_cache && !vm_shared) writable = false"): a write then changes the file instead of CoWing',
+    cites: 'hypothetical; the rule is in seed 004 ("For CONTINUE on a non-shared VMA, don\'t set VM_WRITE for CoW") and mm/userfaultfd.c: mfill_atomic_install_pte()',
+    patches: [{ fn: 'mfill_atomic', replace: { ...mapChangingLockSteps(true, false), mfill_atomic_pte: mfillPteStep(false) } }],
+    demonstrates: { scenario: 'private-continue-cow', property: 'private-file-pte-readonly' },
   },
   {
     name: 'dontunmap-anon-only',
