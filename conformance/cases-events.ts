@@ -45,6 +45,7 @@ const MODELLED = new Set([
   'remap-move-fixed', 'remap-dontunmap', 'remap-no-feature', 'remap-eagain', 'remap-shrink-unmap', 'remap-einval',
   'fork-event', 'fork-no-feature', 'remap-move-unmaps-source', 'remove-two-vmas',
   'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
+  'continue-shmem', 'continue-errors', 'continue-eagain', 'continue-partial', 'continue-minor-fault',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {
@@ -167,6 +168,28 @@ export const eventCases: readonly ConformanceCase[] = [
     ])],
   }, ['w']),
 
+  kase('continue-eagain', 'while an UNMAP event is unread: CONTINUE fails with EAGAIN and mapped = -11; after the read it maps (4096)', {
+    areas: [area('A', 2, 'shmem')], uffds: [{ name: 'U', features: ['EVENT_UNMAP'], register: [reg('A', 0, 2, ['MISSING', 'MINOR'])] }],
+    threads: [
+      worker('w', [copy('U', 'A', 0, 9), madvise('A', 0, 1, 'MADV_DONTNEED'), { op: 'munmap', area: 'A', first: 1, pages: 1 }]),
+      monitor('m', [raw('U', 'CONTINUE', 'A', 0, PAGE), readMsgs('U')]), monitor('m2', [raw('U', 'CONTINUE', 'A', 0, PAGE), read('A', 0)]),
+    ],
+  }, ['w', 'm', 'w', 'm2']),
+  kase('continue-partial', 'CONTINUE of two pages whose second has no page-cache page: EAGAIN with mapped = 4096 (partial); of that page alone: EFAULT; with mode WP on a range not registered WP: EINVAL, mapped = -22', {
+    areas: [area('A', 2, 'shmem')], uffds: [{ name: 'U', register: [reg('A', 0, 2, ['MISSING', 'MINOR'])] }],
+    threads: [worker('w', [
+      copy('U', 'A', 0, 9), madvise('A', 0, 1, 'MADV_DONTNEED'), raw('U', 'CONTINUE', 'A', 0, 2 * PAGE), raw('U', 'CONTINUE', 'A', PAGE, PAGE),
+      madvise('A', 0, 1, 'MADV_DONTNEED'), raw('U', 'CONTINUE', 'A', 0, PAGE, 2), read('A', 0),
+    ])],
+  }, ['w']),
+  kase('continue-minor-fault', 'a read and a write of a cached page with no pte are minor faults (flags 4 and 5: UFFD_PAGEFAULT_FLAG_MINOR); CONTINUE with DONTWAKE maps both pages and wakes nobody; WAKE wakes both, which see the page-cache content', {
+    areas: [area('A', 2, 'shmem')], uffds: [{ name: 'U', register: [reg('A', 0, 2, ['MISSING', 'MINOR'])] }],
+    threads: [
+      worker('w', [copy('U', 'A', 0, 9, { pages: 2 }), madvise('A', 0, 2, 'MADV_DONTNEED')]),
+      worker('r', [read('A', 0)]), worker('x', [{ op: 'write', area: 'A', page: 1, value: 3 }, read('A', 1)]),
+      monitor('m', [readMsgs('U', 2), raw('U', 'CONTINUE', 'A', 0, 2 * PAGE, 1)]), monitor('m2', [{ op: 'wake', uffd: 'U', area: 'A', first: 0, pages: 2 }]),
+    ],
+  }, ['w', 'r', 'x', 'm', 'm2', 'r', 'x']),
   // ---------------------------------------------------------------- raw values: range and mode validation
   kase('raw-copy-einval', 'COPY: misaligned dst, zero, unaligned and wrapping lengths, unknown mode bit: EINVAL with copy unwritten; MODE_WP on a range not registered WP: EINVAL with copy = -22; MODE_DONTWAKE fills', {
     areas: [area('A', 2, 'anon')], uffds: [{ name: 'U', register: [reg('A', 0, 2)] }],

@@ -176,7 +176,7 @@ export function runOnKernel(c: ConformanceCase, runnerPath: string): Transcript 
 
 const WHAT_TO_OP: { readonly [what: string]: string } = {
   'read': 'read', 'write': 'write', 'UFFDIO_API': 'api', 'UFFDIO_REGISTER': 'register', 'UFFDIO_UNREGISTER': 'unregister',
-  'UFFDIO_WAKE': 'wake', 'UFFDIO_WRITEPROTECT': 'writeprotect', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'read()': 'read_msgs', 'close': 'close',
+  'UFFDIO_WAKE': 'wake', 'UFFDIO_WRITEPROTECT': 'writeprotect', 'UFFDIO_COPY': 'copy', 'UFFDIO_ZEROPAGE': 'zeropage', 'UFFDIO_CONTINUE': 'continue', 'read()': 'read_msgs', 'close': 'close',
   'munmap': 'munmap', 'mremap': 'mremap', 'madvise': 'madvise', 'fork': 'fork',
 };
 
@@ -223,7 +223,7 @@ export function runOnModel(c: ConformanceCase, variant = 'mainline'): Transcript
     const fieldOf = raw ? WHAT_TO_OP[o.what] : op;
     const e: Entry = { thread: th.name, index: o.op, op, ret: o.ret, value: null, out: null, msgs: null };
     if (op === 'read' || op === 'write') e.value = o.value;
-    if (fieldOf === 'copy' || fieldOf === 'zeropage') e.out = o.value;
+    if (fieldOf === 'copy' || fieldOf === 'zeropage' || fieldOf === 'continue') e.out = o.value;
     if (fieldOf === 'api' || fieldOf === 'register') e.out = o.out;
     if (op === 'mremap' && o.value !== null) {
       // The runner prints the new address as "AREA[PAGE]".

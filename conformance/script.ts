@@ -143,6 +143,8 @@ function looseLayout(raw: Obj): Layout {
 }
 
 function layoutOf(sc: Scenario): Layout {
+  const other = sc.areas.find(a => a.file !== a.name || a.cached !== null || (a.kind === 'shmem' && !a.shared));
+  if (other !== undefined) throw new ConformanceError(`area ${other.name}: the runner maps each shmem area MAP_SHARED as a file of its own, empty (no file, cached or shared: false)`);
   return { areas: sc.areas.map(a => ({ name: a.name, pages: a.pages, kind: a.kind, mapped: true })), uffds: sc.uffds, threads: sc.threads };
 }
 

@@ -59,6 +59,12 @@ function setupOps(sc: Scenario): { ops: Op[]; fields: string[] } {
   return { ops, fields };
 }
 
+/** The page-cache index (Vma.file) of area i: the first shmem area mapping the same file; an anon area's own index. */
+export function fileIndex(sc: Scenario, i: number): number {
+  const a = sc.areas[i]!;
+  return a.kind === 'shmem' ? sc.areas.findIndex(b => b.kind === 'shmem' && b.file === a.file) : i;
+}
+
 export function buildModel(sc: Scenario, variant: Variant): UffdModel {
   const { ops: setup, fields: setupFields } = setupOps(sc);
   const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
@@ -72,20 +78,35 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
 
   function init(): KernelState {
     const bases = areaBases(sc);
+    const files = sc.areas.map((_, i) => fileIndex(sc, i));
     const vmas: Vma[] = sc.areas.flatMap((a, i) => (a.mapped ? [{
-      start: bases[i]!, end: bases[i]! + a.pages, area: i, pgoff: 0, kind: a.kind, shared: a.shared, uffd: null, uffd_flags: [],
+      start: bases[i]!, end: bases[i]! + a.pages, area: i, file: files[i]!, pgoff: 0, kind: a.kind, shared: a.shared, uffd: null, uffd_flags: [],
     }] : []));
+    // One page cache per shmem file, held by the first area that maps it, as long as its largest mapping.
+    const pageCache = sc.areas.map((a, i) => {
+      if (a.kind !== 'shmem' || files[i] !== i) return [];
+      const mappers = sc.areas.filter((b, j) => b.kind === 'shmem' && files[j] === i);
+      const cached = mappers.find(b => b.cached !== null)?.cached ?? null;
+      return new Array<number | null>(Math.max(...mappers.map(b => b.pages))).fill(cached);
+    });
+    // Ghost: a cached file's content was stored before the scenario: every address mapping it should see it.
+    const expect = new Array<number | null>(totalPages(sc)).fill(null);
+    sc.areas.forEach((a, i) => {
+      if (!a.mapped || a.kind !== 'shmem') return;
+      const cache = pageCache[files[i]!]!;
+      for (let p = 0; p < a.pages; p++) expect[bases[i]! + p] = cache[p] ?? null;
+    });
     let s: KernelState = {
       mm: {
         vmas,
         pte: new Array<null>(totalPages(sc)).fill(null),
         mmap_lock: newRwSem(),
-        page_cache: sc.areas.map(a => (a.kind === 'shmem' ? new Array<null>(a.pages).fill(null) : [])),
+        page_cache: pageCache,
       },
       children: [],
       uffd: sc.uffds.map(u => newCtx(u.name, u.nonblock)),
       threads: [...sc.threads.map(t => newThread(t.name, t.role, t.ops)), newThread('setup', 'worker', setup)],
-      expect: new Array<null>(totalPages(sc)).fill(null),
+      expect,
       unmaps: [],
       events: [],
       next_event: 0,

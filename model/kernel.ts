@@ -11,7 +11,7 @@ import { mremap } from './mm/mremap.js';
 import { __vm_munmap, do_vmi_munmap, userfaultfd_unmap_complete } from './mm/munmap.js';
 import { userfaultfd_event_wait_completion } from './uffd/event.js';
 import { handle_userfault } from './uffd/handle_userfault.js';
-import { userfaultfd_api, userfaultfd_copy, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage } from './uffd/ioctl.js';
+import { userfaultfd_api, userfaultfd_copy, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_continue } from './uffd/ioctl.js';
 import { userfaultfd_ctx_read, userfaultfd_read_iter } from './uffd/read.js';
 import { userfaultfd_release } from './uffd/release.js';
 import { wake_userfault } from './uffd/wake.js';
@@ -19,7 +19,7 @@ import { wake_userfault } from './uffd/wake.js';
 const fns: KernelFn[] = [
   do_user_addr_fault, handle_userfault, wake_userfault,
   userfaultfd_read_iter, userfaultfd_ctx_read,
-  userfaultfd_api, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_copy, userfaultfd_zeropage, userfaultfd_writeprotect,
+  userfaultfd_api, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_copy, userfaultfd_zeropage, userfaultfd_continue, userfaultfd_writeprotect,
   mfill_atomic, userfaultfd_release,
   __vm_munmap, do_vmi_munmap, userfaultfd_unmap_complete, mremap, do_madvise, dup_mmap, userfaultfd_event_wait_completion,
 ];

@@ -12,9 +12,17 @@ export type RegisterMode = 'MISSING' | 'WP' | 'MINOR';
 export interface Area {
   name: string;
   pages: number;
-  /** anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: MAP_SHARED|MAP_ANONYMOUS (or a memfd). */
+  /** anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: a mapping of a shmem file (a memfd), MAP_SHARED or MAP_PRIVATE. */
   kind: 'anon' | 'shmem';
   shared: boolean;
+  /**
+   * shmem: the file mapped (default: the area's own name, a file of its own).
+   * Areas naming the same file map the same page cache at offset 0 — e.g. a
+   * uffd-registered mapping and a second, unregistered one to write through.
+   */
+  file: string;
+  /** shmem: every page of the file starts in the page cache holding this value (a file written before the scenario); null: none cached. */
+  cached: number | null;
   /** false: address space kept free at start (no VMA), e.g. for an mremap() target. */
   mapped: boolean;
 }
@@ -37,6 +45,10 @@ export type OnEexist = 'nothing' | 'wake';
 /** What a monitor does when its fill gets EAGAIN (an event is pending): give up on the message, or read one more message (the event) and fill again. */
 export type OnEagain = 'drop' | 'retry';
 
+/** How a monitor fills the page of a fault message: UFFDIO_COPY, UFFDIO_ZEROPAGE or UFFDIO_CONTINUE. */
+export type ResolveHow = 'copy' | 'zeropage' | 'continue';
+const RESOLVE_HOW: readonly ResolveHow[] = ['copy', 'zeropage', 'continue'];
+
 export type MremapFlag = 'MREMAP_MAYMOVE' | 'MREMAP_FIXED' | 'MREMAP_DONTUNMAP';
 
 export type Op =
@@ -48,6 +60,8 @@ export type Op =
   | { op: 'wake'; uffd: string; area: string; first: number; pages: number }
   | { op: 'copy'; uffd: string; area: string; page: number; pages: number; content: number | null; dontwake: boolean; onEEXIST: OnEexist }
   | { op: 'zeropage'; uffd: string; area: string; page: number; pages: number; dontwake: boolean; onEEXIST: OnEexist }
+  /** UFFDIO_CONTINUE of pages [page, page+pages): map the page-cache folios (MINOR-registered shmem). */
+  | { op: 'continue'; uffd: string; area: string; page: number; pages: number; dontwake: boolean; onEEXIST: OnEexist }
   | { op: 'close'; uffd: string }
   /** munmap(2) of pages [first, first+pages) of one area (mm/mmap.c __vm_munmap()). */
   | { op: 'munmap'; area: string; first: number; pages: number }
@@ -70,9 +84,9 @@ export type Op =
   /** read(2) on the uffd with room for `max` messages; messages go to the thread's inbox. */
   | { op: 'read_msgs'; uffd: string; max: number }
   /** Take the oldest inbox message and resolve its page with COPY (content null: the default) or ZEROPAGE; an event message (UNMAP) is consumed and recorded, nothing filled. */
-  | { op: 'resolve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain }
+  | { op: 'resolve'; uffd: string; how: ResolveHow; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain }
   /** A monitor loop: `count` times (null: forever) read one message and resolve it (an event message is consumed and recorded). */
-  | { op: 'serve'; uffd: string; how: 'copy' | 'zeropage'; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain; count: number | null }
+  | { op: 'serve'; uffd: string; how: ResolveHow; content: number | null; dontwake: boolean; onEEXIST: OnEexist; onEAGAIN: OnEagain; count: number | null }
   /**
    * An ioctl with raw values, as user space can pass them (the conformance
    * suite's invalid ranges and modes): the range starts `offset` bytes from
@@ -83,8 +97,8 @@ export type Op =
   | { op: 'raw_ioctl'; uffd: string; cmd: RawIoctlCmd; area: string; offset: number; len: string; mode: number; content: number };
 
 /** The ioctls a raw_ioctl operation can issue. */
-export type RawIoctlCmd = 'REGISTER' | 'UNREGISTER' | 'WAKE' | 'COPY' | 'ZEROPAGE' | 'WRITEPROTECT';
-export const RAW_IOCTL_CMDS: readonly RawIoctlCmd[] = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE', 'WRITEPROTECT'];
+export type RawIoctlCmd = 'REGISTER' | 'UNREGISTER' | 'WAKE' | 'COPY' | 'ZEROPAGE' | 'CONTINUE' | 'WRITEPROTECT';
+export const RAW_IOCTL_CMDS: readonly RawIoctlCmd[] = ['REGISTER', 'UNREGISTER', 'WAKE', 'COPY', 'ZEROPAGE', 'CONTINUE', 'WRITEPROTECT'];
 
 export interface ThreadSpec {
   name: string;
@@ -273,33 +287,33 @@ function modes(list: unknown[], p: Path, allowNone: boolean): RegisterMode[] {
 }
 
 /**
- * The model has the MISSING fault path only: a scenario that registers WP or
- * MINOR anywhere may not access memory, since an access could take a WP or
- * MINOR fault (handle_userfault() with VM_UFFD_WP / VM_UFFD_MINOR) the model
- * does not have.
+ * The model has the MISSING and MINOR fault paths, not the WP one: a scenario
+ * that registers WP anywhere may not access memory, since an access could take
+ * a WP fault (handle_userfault() with VM_UFFD_WP) the model does not have.
  */
 function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): void {
-  const other = (ms: RegisterMode[]): boolean => ms.some(m => m !== 'MISSING');
-  // A raw REGISTER with the WP (2) or MINOR (4) bit may register those modes too.
-  const registers = uffds.some(u => u.register.some(r => other(r.modes))) ||
-    threads.some(t => t.ops.some(op => (op.op === 'register' && other(op.modes)) || (op.op === 'raw_ioctl' && op.cmd === 'REGISTER' && (op.mode & 6) !== 0)));
+  const wp = (ms: RegisterMode[]): boolean => ms.includes('WP');
+  // A raw REGISTER with the WP bit (2) may register WP too.
+  const registers = uffds.some(u => u.register.some(r => wp(r.modes))) ||
+    threads.some(t => t.ops.some(op => (op.op === 'register' && wp(op.modes)) || (op.op === 'raw_ioctl' && op.cmd === 'REGISTER' && (op.mode & 2) !== 0)));
   if (!registers) return;
   threads.forEach((t, i) => t.ops.forEach((op, j) => {
     if (op.op === 'read' || op.op === 'write') {
-      p.key('threads').idx(i).key('ops').idx(j).fail('no memory access in a scenario that registers WP or MINOR (WP and MINOR faults are not modelled yet)', op.op);
+      p.key('threads').idx(i).key('ops').idx(j).fail('no memory access in a scenario that registers WP (WP faults are not modelled yet)', op.op);
     }
   }));
 }
 
 function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, role: 'worker' | 'monitor'): Op {
   const base = obj(v, p, ['op', 'area', 'page', 'pages', 'first', 'value', 'uffd', 'features', 'modes', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN', 'max', 'how', 'count', 'new_pages', 'flags', 'to', 'advice', 'fails', 'thread', 'cmd', 'offset', 'len', 'mode']);
-  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork', 'raw_ioctl', 'spurious_wakeup'] as const);
+  const kind = oneOf(base, 'op', p, ['read', 'write', 'api', 'register', 'unregister', 'wake', 'copy', 'zeropage', 'continue', 'close', 'read_msgs', 'resolve', 'serve', 'munmap', 'mremap', 'madvise', 'fork', 'raw_ioctl', 'spurious_wakeup'] as const);
   const allowed: { [k: string]: readonly string[] } = {
     read: ['area', 'page'], write: ['area', 'page', 'value'], api: ['uffd', 'features'],
     register: ['uffd', 'area', 'first', 'pages', 'modes'], unregister: ['uffd', 'area', 'first', 'pages'],
     wake: ['uffd', 'area', 'first', 'pages'],
     copy: ['uffd', 'area', 'page', 'pages', 'content', 'dontwake', 'onEEXIST'],
     zeropage: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
+    continue: ['uffd', 'area', 'page', 'pages', 'dontwake', 'onEEXIST'],
     close: ['uffd'], read_msgs: ['uffd', 'max'], munmap: ['area', 'first', 'pages'],
     mremap: ['area', 'first', 'pages', 'new_pages', 'flags', 'to'], madvise: ['area', 'first', 'pages', 'advice'], fork: ['fails'], spurious_wakeup: ['thread'],
     resolve: ['uffd', 'how', 'content', 'dontwake', 'onEEXIST', 'onEAGAIN'],
@@ -338,6 +352,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
     case 'wake': { const u = uffd(); const a = area(); return { op: 'wake', uffd: u, area: a.name, ...range(a, 'first') }; }
     case 'copy': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'copy', uffd: u, area: a.name, page: r.first, pages: r.pages, content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill() }; }
     case 'zeropage': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'zeropage', uffd: u, area: a.name, page: r.first, pages: r.pages, ...fill() }; }
+    case 'continue': { const u = uffd(); const a = area(); const r = range(a, 'page'); return { op: 'continue', uffd: u, area: a.name, page: r.first, pages: r.pages, ...fill() }; }
     case 'close': return { op: 'close', uffd: uffd() };
     // The range lies inside one area by construction (first and pages are checked against it).
     case 'munmap': { const a = area(); return { op: 'munmap', area: a.name, ...range(a, 'first') }; }
@@ -376,10 +391,10 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
       if (problem !== null) p.key('len').fail(problem, base['len']);
       return { op: 'raw_ioctl', uffd: u, cmd, area: a.name, offset, len: `0x${len.toString(16)}`, mode: int(base, 'mode', p, 0, 0xffffffff, 0), content: int(base, 'content', p, 0, 255, 1) };
     }
-    case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };
+    case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, RESOLVE_HOW, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };
     case 'serve': {
       if (role !== 'monitor') p.key('op').fail('an operation for a worker ("serve" is a monitor loop; set role to "monitor")', kind);
-      return { op: 'serve', uffd: uffd(), how: oneOf(base, 'how', p, ['copy', 'zeropage'] as const, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain(), count: nullableInt(base, 'count', p, 1, 16) };
+      return { op: 'serve', uffd: uffd(), how: oneOf(base, 'how', p, RESOLVE_HOW, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain(), count: nullableInt(base, 'count', p, 1, 16) };
     }
   }
 }
@@ -394,13 +409,23 @@ export function parseScenario(input: unknown): Scenario {
   if (areasIn.length === 0) p.key('areas').fail('at least one area', areasIn);
   const areas: Area[] = areasIn.map((a, i) => {
     const ap = p.key('areas').idx(i);
-    const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared', 'mapped']);
+    const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared', 'mapped', 'file', 'cached']);
     if (ao['kind'] === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', ao['kind']);
     const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem'] as const);
     const shared = bool(ao, 'shared', ap, kind === 'shmem');
-    if (kind === 'shmem' && !shared) ap.key('shared').fail('true (private shmem mappings are not modelled yet)', shared);
     if (kind === 'anon' && shared) ap.key('shared').fail('false (MAP_SHARED|MAP_ANONYMOUS is shmem: use kind "shmem")', shared);
-    return { name: str(ao, 'name', ap), pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared, mapped: bool(ao, 'mapped', ap, true) };
+    const name = str(ao, 'name', ap);
+    // (parseScenario is idempotent: an anon area's parsed form has file = its name, cached = null.)
+    if (kind === 'anon' && ao['file'] !== undefined && ao['file'] !== name) ap.key('file').fail('no file for an anon area (a shmem area maps a file)', ao['file']);
+    if (kind === 'anon' && ao['cached'] !== undefined && ao['cached'] !== null) ap.key('cached').fail('no cached content for an anon area (a shmem area maps a file)', ao['cached']);
+    return { name, pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared, mapped: bool(ao, 'mapped', ap, true), file: str(ao, 'file', ap, name), cached: nullableInt(ao, 'cached', ap, 0, 1_000_000) };
+  });
+  areas.forEach((a, i) => {
+    const first = areas.find(b => b.file === a.file && b.kind === 'shmem')!;
+    if (a.kind === 'shmem' && first.cached !== a.cached && a.cached !== null && first.cached !== null) {
+      p.key('areas').idx(i).key('cached').fail(`the same cached content as ${first.name}, which maps the same file ${a.file}`, a.cached);
+    }
+    if (a.kind === 'anon' && areas.some(b => b !== a && b.file === a.name)) p.key('areas').idx(i).key('name').fail('a name no shmem area uses as its file (anon memory has no file)', a.name);
   });
   const dupArea = areas.find((a, i) => areas.findIndex(b => b.name === a.name) !== i);
   if (dupArea) p.key('areas').fail('distinct area names', dupArea.name);

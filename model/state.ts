@@ -50,7 +50,7 @@ export interface Outcome {
 export interface PagefaultMsg {
   event: 'UFFD_EVENT_PAGEFAULT';
   address: number;      // page number (msg.arg.pagefault.address >> PAGE_SHIFT)
-  flags: number;        // UFFD_PAGEFAULT_FLAG_WRITE = 1 (include/uapi/linux/userfaultfd.h)
+  flags: number;        // UFFD_PAGEFAULT_FLAG_WRITE = 1, UFFD_PAGEFAULT_FLAG_MINOR = 4 (include/uapi/linux/userfaultfd.h)
 }
 
 /**
@@ -137,8 +137,10 @@ export type UffdVmFlag = 'VM_UFFD_MISSING' | 'VM_UFFD_WP' | 'VM_UFFD_MINOR';
 export interface Vma {
   start: number;        // first page
   end: number;          // one past the last page
-  area: number;         // index of the scenario area (the "file" for shmem)
-  pgoff: number;        // vma->vm_pgoff: page offset of `start` inside its area
+  area: number;         // index of the scenario area
+  /** shmem: vma->vm_file, as the index of its page cache in Mm.page_cache (the first area mapping that file); anon: the area index, unused. */
+  file: number;
+  pgoff: number;        // vma->vm_pgoff: page offset of `start` inside its file (its area for anon)
   kind: VmaKind;
   shared: boolean;      // VM_SHARED
   /** vma->vm_userfaultfd_ctx.ctx (index into KernelState.uffd), null if unregistered. */
@@ -151,6 +153,12 @@ export interface Vma {
 export interface Pte {
   content: number;      // 0 for the zero page
   writable: boolean;
+  /**
+   * The pte maps the file's page-cache folio (shmem), so a store through it
+   * changes the file; false for an anonymous page (anon, or a MAP_PRIVATE
+   * file page after CoW: do_cow_fault()/wp_page_copy()).
+   */
+  cache: boolean;
 }
 
 /** struct userfaultfd_wait_queue, as queued on fault_pending_wqh / fault_wqh. */
@@ -221,7 +229,10 @@ export interface Mm {
   /** Page tables, one entry per page number. */
   pte: (Pte | null)[];
   mmap_lock: RwSem;
-  /** shmem page cache per area (null entries: no folio); [] for anon areas. */
+  /**
+   * shmem page cache per file, indexed by Vma.file (null entries: no folio);
+   * [] for anon areas and for areas that map another area's file.
+   */
   page_cache: (number | null)[][];
 }
 
@@ -333,6 +344,8 @@ export interface UnmapRecord {
 }
 
 export const PAGEFAULT_FLAG_WRITE = 1;
+/** UFFD_PAGEFAULT_FLAG_MINOR (include/uapi/linux/userfaultfd.h): the fault is a minor fault (handle_userfault(vmf, VM_UFFD_MINOR)). */
+export const PAGEFAULT_FLAG_MINOR = 4;
 
 export function newFrame(fn: string, at: string, locals: { [k: string]: Json } = {}): Frame {
   return { fn, at, locals, rv: null };

@@ -13,11 +13,12 @@
  */
 import type { KernelFn } from './engine.js';
 import { call, goTo, last, ret, thread } from './engine.js';
-import type { Scenario, Op } from './scenario.js';
+import type { Scenario, Op, ResolveHow } from './scenario.js';
 import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
 import { try_to_wake_up } from './kernel/sched.js';
 import { PAGE_SIZE } from './uffd/ioctl.js';
+import { linear_page_index, storeToFile } from './mm/vma.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
 export function areaBases(sc: Scenario): number[] {
@@ -98,7 +99,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         return wake(uffdIndex(op.uffd), start, op.pages);
       }
       case 'read_msgs': return read(uffdIndex(op.uffd), op.max);
-      case 'copy': case 'zeropage': {
+      case 'copy': case 'zeropage': case 'continue': {
         const dst = base(op.area) + op.page;
         if (u.sub === 1) return wake(uffdIndex(op.uffd), dst, op.pages);
         return fill(uffdIndex(op.uffd), op.op, dst, op.pages, op.op === 'copy' ? contentFor(dst, op.content) : 0, op.dontwake);
@@ -128,8 +129,8 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
       case 'UNREGISTER': return { fn: 'userfaultfd_unregister', locals: { ctx, start: 0, end: 0, todo: [], cur: null, raw }, what, page: null };
       case 'WAKE': return { fn: 'userfaultfd_wake', locals: { ctx, start: 0, len: 0, raw }, what, page: null };
       case 'WRITEPROTECT': return { fn: 'userfaultfd_writeprotect', locals: { ctx, start: 0, len: 0, wp: false, dontwake: false, raw }, what, page: null };
-      case 'COPY': case 'ZEROPAGE': {
-        const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : 'zeropage', 0, 0, op.cmd === 'COPY' ? op.content : 0, false);
+      case 'COPY': case 'ZEROPAGE': case 'CONTINUE': {
+        const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : op.cmd === 'ZEROPAGE' ? 'zeropage' : 'continue', 0, 0, op.cmd === 'COPY' ? op.content : 0, false);
         return { ...f, locals: { ...f.locals, raw }, page: null };
       }
     }
@@ -140,12 +141,8 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
   function read(ctx: number, max: number): Syscall {
     return { fn: 'userfaultfd_read_iter', locals: { ctx, max, no_wait: false, count: 0 }, what: 'read()', page: null };
   }
-  function fill(ctx: number, how: 'copy' | 'zeropage', dst: number, len: number, content: number, dontwake: boolean): Syscall {
-    return {
-      fn: how === 'copy' ? 'userfaultfd_copy' : 'userfaultfd_zeropage',
-      locals: { ctx, dst, len, content, dontwake, done: 0 },
-      what: how === 'copy' ? 'UFFDIO_COPY' : 'UFFDIO_ZEROPAGE', page: dst,
-    };
+  function fill(ctx: number, how: ResolveHow, dst: number, len: number, content: number, dontwake: boolean): Syscall {
+    return { fn: `userfaultfd_${how}`, locals: { ctx, dst, len, content, dontwake, done: 0 }, what: `UFFDIO_${how.toUpperCase()}`, page: dst };
   }
 
   /** resolve/serve at its fill phase with an event message (UNMAP) first in the inbox: the message to consume without a fill. */
@@ -162,7 +159,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
     const u = thread(d, t).user;
     const done = (): void => { u.pc += 1; u.sub = 0; };
     switch (op.op) {
-      case 'copy': case 'zeropage':
+      case 'copy': case 'zeropage': case 'continue':
         if (u.sub === 0 && r === 'EEXIST' && op.onEEXIST === 'wake') u.sub = 1; else done();
         return;
       case 'resolve': case 'serve': {
@@ -229,12 +226,10 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
               outcome(d, t, { what: 'read', ret: 'ok', page, value: pte.content, out: null, expected: d.expect[page] ?? null });
               u.pc += 1;
             } else if (pte !== null && pte.writable && op.op === 'write') {
-              pte.content = op.value;
               const v = d.mm.vmas.find(x => x.start <= page && page < x.end);
-              if (v !== undefined && v.shared) {
-                const cache = d.mm.page_cache[v.area];
-                if (cache !== undefined) cache[v.pgoff + (page - v.start)] = op.value;
-              }
+              // A store through a pte that maps the page-cache folio changes the file: every mapping of it sees the value.
+              if (pte.cache && v !== undefined) storeToFile(d, v.file, linear_page_index(v, page), op.value);
+              else pte.content = op.value;
               d.expect[page] = op.value;
               outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, out: null, expected: op.value });
               u.pc += 1;

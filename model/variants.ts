@@ -12,7 +12,7 @@ import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
 import { mmap_read_unlock } from './kernel/rwsem.js';
 import { failSendsEvent } from './mm/fork.js';
-import { mapChangingLockSteps } from './mm/mfill.js';
+import { mapChangingLockSteps, mfillPteStep } from './mm/mfill.js';
 import { checkPrepVmaStep } from './mm/mremap.js';
 import { unmapPrepStep } from './mm/munmap.js';
 import { closeEvent, releaseNewCtxStep } from './uffd/event.js';
@@ -291,6 +291,13 @@ export const builtinVariants: readonly Variant[] = [
       },
     }],
     demonstrates: { scenario: 'spurious-wakeup', property: 'no-sigbus' },
+  },
+  {
+    name: 'continue-private-writable',
+    description: 'UFFDIO_CONTINUE on a MAP_PRIVATE shmem mapping maps the page-cache folio writable (drops "if (page_in_cache && !vm_shared) writable = false"): a write then changes the file instead of CoWing',
+    cites: 'hypothetical; the rule is in seed 004 ("For CONTINUE on a non-shared VMA, don\'t set VM_WRITE for CoW") and mm/userfaultfd.c: mfill_atomic_install_pte()',
+    patches: [{ fn: 'mfill_atomic', replace: { ...mapChangingLockSteps(true, false), mfill_atomic_pte: mfillPteStep(false) } }],
+    demonstrates: { scenario: 'private-continue-cow', property: 'private-file-pte-readonly' },
   },
   {
     name: 'dontunmap-anon-only',

@@ -152,7 +152,9 @@ function lostWakeup(s: KernelState, t: Tid): string | null {
   // An unmapped page is not a wake condition: munmap wakes no uffd waiter (the
   // real 6.18 kernel leaves such a thread asleep until a WAKE or close), so a
   // thread stuck there is reported by no-deadlock, not as a lost wakeup.
-  if (vma !== undefined && !vma.uffd_flags.includes('VM_UFFD_MISSING')) return `${th.name} asleep in handle_userfault() for page ${page}, which is no longer registered`;
+  // userfaultfd_unregister() wakes only the waiters of a VMA with VM_UFFD_MISSING: a MINOR
+  // waiter whose range is unregistered stays asleep on the kernel too (no-deadlock reports it).
+  if (vma !== undefined && f.locals['reason'] !== 'VM_UFFD_MINOR' && !vma.uffd_flags.includes('VM_UFFD_MISSING')) return `${th.name} asleep in handle_userfault() for page ${page}, which is no longer registered`;
   if (ctx.released) return `${th.name} asleep in handle_userfault() on ${ctx.name}, which was released (closed)`;
   return null;
 }
@@ -285,6 +287,22 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     },
     {
       kind: 'always',
+      name: 'private-file-pte-readonly',
+      description: 'in a MAP_PRIVATE file (shmem) mapping, a pte that maps the page-cache folio is read-only: a write through it CoWs first and never reaches the file (so a UFFDIO_CONTINUE page is not writable until CoW)',
+      cites: 'mm/userfaultfd.c: mfill_atomic_install_pte() ("if (page_in_cache && !vm_shared) writable = false"); mm/memory.c: do_read_fault(), do_wp_page()',
+      violation: s => {
+        for (const v of s.mm.vmas) {
+          if (v.kind !== 'shmem' || v.shared) continue;
+          for (let p = v.start; p < v.end; p++) {
+            const pte = s.mm.pte[p] ?? null;
+            if (pte !== null && pte.cache && pte.writable) return `page ${p} of a MAP_PRIVATE mapping maps the page-cache folio writable: a write would change the file`;
+          }
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'always',
       name: 'no-pte-outside-vma',
       description: 'every present pte lies inside a VMA: nothing is installed into an unmapped range',
       cites: 'mm/userfaultfd.c: mfill_atomic() (validate_dst_vma under mmap_lock); mm/vma.c: vms_complete_munmap_vmas()',
@@ -357,10 +375,10 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     {
       kind: 'sometimes',
       name: 'eagain-observed',
-      description: 'some run has UFFDIO_COPY fail with EAGAIN because a non-cooperative event is pending (mmap_changing); applies where a thread issues UFFDIO_COPY itself or a monitor retries on EAGAIN',
+      description: 'some run has UFFDIO_COPY (or UFFDIO_CONTINUE) fail with EAGAIN because a non-cooperative event is pending (mmap_changing); applies where a thread issues UFFDIO_COPY itself or a monitor retries on EAGAIN',
       cites: 'fs/userfaultfd.c: userfaultfd_copy(); mm/userfaultfd.c: mfill_atomic()',
       applies: s => s.uffd.some(c => c.features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'))) && s.threads.some(th => th.does.some(d => d === 'copy' || d === 'retry-on-eagain')),
-      reached: s => s.threads.some(th => th.user.outcomes.some(o => o.what === 'UFFDIO_COPY' && o.ret === 'EAGAIN')),
+      reached: s => s.threads.some(th => th.user.outcomes.some(o => (o.what === 'UFFDIO_COPY' || o.what === 'UFFDIO_CONTINUE') && o.ret === 'EAGAIN')),
     },
   ];
 }

@@ -275,6 +275,53 @@ const raw: unknown[] = [
     ],
     expect: 'ok',
   },
+  // ---------------------------------------------------------------- minor faults, UFFDIO_CONTINUE (issue 4, seed 004)
+  {
+    name: 'android-gc-like',
+    description: 'Android-GC-like: the heap file is mapped twice, A registered MINOR on U and B unregistered. The GC thread gc writes the page through B (filling the page cache), then serves U with UFFDIO_CONTINUE; t0 reads A[0]: after the write its fault is a minor fault (UFFD_PAGEFAULT_FLAG_MINOR), and once CONTINUE maps the page-cache page t0 sees what gc wrote (before the write it maps a fresh zero page itself).',
+    areas: [{ name: 'A', pages: 1, kind: 'shmem', file: 'heap' }, { name: 'B', pages: 1, kind: 'shmem', file: 'heap' }],
+    uffds: [{ name: 'U', features: ['MINOR_SHMEM'], register: [{ area: 'A', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'gc', role: 'monitor', ops: [{ op: 'write', area: 'B', page: 0, value: 42 }, { op: 'serve', uffd: 'U', how: 'continue' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'two-minor-faulters',
+    description: 't0 and t1 minor-fault on the same cached page of a MINOR-registered shmem file (t1 writes); m serves U with UFFDIO_CONTINUE forever, ignoring EEXIST: one CONTINUE must wake both, and both see the file\'s content (t1\'s write goes to the file).',
+    areas: [{ name: 'A', pages: 1, kind: 'shmem', cached: 42 }],
+    uffds: [{ name: 'U', features: ['MINOR_SHMEM'], register: [{ area: 'A', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 't1', role: 'worker', ops: [{ op: 'write', area: 'A', page: 0, value: 7 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'continue', onEEXIST: 'nothing' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'private-continue-cow',
+    description: 'A MAP_PRIVATE mapping A of file F is registered MINOR; B maps F shared. gc writes B[0] = 42 and serves U with UFFDIO_CONTINUE; t0 writes A[0] and then reads B[0]. CONTINUE maps the folio read-only, so t0\'s write takes an ordinary CoW fault (no uffd fault) and never reaches the file: B[0] stays 42.',
+    areas: [{ name: 'A', pages: 1, kind: 'shmem', shared: false, file: 'F' }, { name: 'B', pages: 1, kind: 'shmem', file: 'F' }],
+    uffds: [{ name: 'U', features: ['MINOR_SHMEM'], register: [{ area: 'A', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'write', area: 'A', page: 0, value: 9 }, { op: 'read', area: 'B', page: 0 }] },
+      { name: 'gc', role: 'monitor', ops: [{ op: 'write', area: 'B', page: 0, value: 42 }, { op: 'serve', uffd: 'U', how: 'continue' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'continue-vs-unmap',
+    description: 't0 minor-faults on A[0] (cached; U has UFFD_FEATURE_EVENT_UNMAP) while w munmaps A[1]; m serves U (O_NONBLOCK, as CRIU does: the UNMAP event may already have been read when the CONTINUE fails) with UFFDIO_CONTINUE and, on EAGAIN (mapped = -EAGAIN while the UNMAP event is pending), reads again and retries the CONTINUE.',
+    areas: [{ name: 'A', pages: 2, kind: 'shmem', cached: 42 }],
+    uffds: [{ name: 'U', nonblock: true, features: ['MINOR_SHMEM', 'EVENT_UNMAP'], register: [{ area: 'A', first: 0, pages: 2, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 1, pages: 1 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'continue', onEAGAIN: 'retry' }] },
+    ],
+    expect: 'ok',
+  },
 ];
 
 /** The built-in scenarios, validated (a bad built-in is a bug: it throws at load). */

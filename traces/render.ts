@@ -52,6 +52,7 @@ export function opText(op: Op): string {
     case 'wake': return `ioctl(${op.uffd}, UFFDIO_WAKE ${range(op)})`;
     case 'copy': return `ioctl(${op.uffd}, UFFDIO_COPY ${range({ area: op.area, first: op.page, pages: op.pages })}${op.dontwake ? ' DONTWAKE' : ''})`;
     case 'zeropage': return `ioctl(${op.uffd}, UFFDIO_ZEROPAGE ${range({ area: op.area, first: op.page, pages: op.pages })}${op.dontwake ? ' DONTWAKE' : ''})`;
+    case 'continue': return `ioctl(${op.uffd}, UFFDIO_CONTINUE ${range({ area: op.area, first: op.page, pages: op.pages })}${op.dontwake ? ' DONTWAKE' : ''})`;
     case 'close': return `close(${op.uffd})`;
     case 'munmap': return `munmap(${range(op)})`;
     case 'mremap': return `mremap(${range(op)}, ${op.new_pages} pages, ${op.flags.join('|') || '0'}${op.to === null ? '' : `, ${op.to.area}[${op.to.first}]`})`;

@@ -5,8 +5,9 @@
  *
  * Steps: take mmap_lock for read (lock_mm_and_find_vma()), then one step for
  * the PTL-protected decision: the pte is already there (nothing to do, or CoW
- * on a write to a read-only pte), the VMA is uffd-MISSING-armed (call
- * handle_userfault(), which drops mmap_lock itself), or an ordinary fault
+ * on a write to a read-only pte), the VMA is uffd-MISSING-armed and the page
+ * is missing, or uffd-MINOR-armed (shmem) and the page is in the page cache
+ * (call handle_userfault(), which drops mmap_lock itself), or an ordinary fault
  * (zero page for a read, a zeroed page for a write) followed by
  * mmap_read_unlock(). VM_FAULT_RETRY re-runs the fault with FAULT_FLAG_TRIED
  * (unbounded retries since v5.7).
@@ -19,7 +20,7 @@ import type { Kernel, KernelFn } from '../engine.js';
 import { call, goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
-import { userfaultfd_missing, vma_lookup } from './vma.js';
+import { linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
 
 function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
   const page = local<number>(d, t, 'page');
@@ -33,10 +34,12 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
   }
   const pte = d.mm.pte[page] ?? null;
   if (pte !== null) {
-    // handle_pte_fault() with a present pte: do_wp_page() CoW for a write to a
-    // read-only pte (the zero page), otherwise just the access-flag update.
+    // handle_pte_fault() with a present pte: do_wp_page() for a write to a
+    // read-only pte — wp_page_copy() (CoW: the zero page, or a MAP_PRIVATE
+    // file page, becomes an anonymous copy) or, on a shared mapping,
+    // wp_page_shared() (the same folio made writable); otherwise just the access-flag update.
     if (write && !pte.writable) {
-      d.mm.pte[page] = { content: pte.content, writable: true };
+      d.mm.pte[page] = { content: pte.content, writable: true, cache: pte.cache && vma.shared };
     }
     mmap_read_unlock(d, t);
     ret(d, t, 0);
@@ -48,19 +51,32 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
       call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null, tried: local<boolean>(d, t, 'tried') }, 'fault_retry');
       return;
     }
-    d.mm.pte[page] = write ? { content: 0, writable: true } : { content: 0, writable: false };
+    d.mm.pte[page] = write ? { content: 0, writable: true, cache: false } : { content: 0, writable: false, cache: false };
   } else {
-    // shmem_fault() -> shmem_get_folio_gfp(): no folio in the page cache and VM_UFFD_MISSING -> handle_userfault().
-    const cache = d.mm.page_cache[vma.area];
-    const idx = vma.pgoff + (page - vma.start);
-    const folio = cache?.[idx] ?? null;
+    // do_read_fault() / do_cow_fault() / do_shared_fault() -> __do_fault() -> shmem_fault() ->
+    // shmem_get_folio_gfp(): no folio and VM_UFFD_MISSING -> handle_userfault(vmf, VM_UFFD_MISSING);
+    // a folio in the page cache and VM_UFFD_MINOR -> handle_userfault(vmf, VM_UFFD_MINOR) (a minor
+    // fault: the page exists, only the pte is missing). (should_fault_around() is false for a
+    // uffd-MINOR VMA, so fault-around never maps the page behind the monitor's back.)
+    const cache = d.mm.page_cache[vma.file];
+    if (cache === undefined) throw new Error(`[model bug] shmem VMA [${vma.start}, ${vma.end}) without a page cache`);
+    const idx = linear_page_index(vma, page);
+    const folio = cache[idx] ?? null;
     if (folio === null && userfaultfd_missing(vma)) {
       call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MISSING', must_wait: null, tried: local<boolean>(d, t, 'tried') }, 'fault_retry');
       return;
     }
-    if (folio === null && cache !== undefined) cache[idx] = 0;
-    // finish_fault(): map the page-cache folio (shared mapping: writable).
-    d.mm.pte[page] = { content: cache?.[idx] ?? 0, writable: true };
+    if (folio !== null && userfaultfd_minor(vma)) {
+      call(d, t, k, 'handle_userfault', { ctx: vma.uffd, page, write, reason: 'VM_UFFD_MINOR', must_wait: null, tried: local<boolean>(d, t, 'tried') }, 'fault_retry');
+      return;
+    }
+    // shmem_alloc_and_add_folio(): a zeroed folio joins the page cache.
+    if (folio === null) cache[idx] = 0;
+    const content = cache[idx] ?? 0;
+    // finish_fault(): a shared mapping maps the folio writable (do_shared_fault()); a private one
+    // maps it read-only on a read (do_read_fault()) or maps an anonymous copy on a write (do_cow_fault()).
+    d.mm.pte[page] = vma.shared ? { content, writable: true, cache: true }
+      : write ? { content, writable: true, cache: false } : { content, writable: false, cache: true };
   }
   mmap_read_unlock(d, t);
   ret(d, t, 0);
@@ -75,7 +91,7 @@ export const do_user_addr_fault: KernelFn = {
     ...mmapLockSteps('lock_mm_and_find_vma', false, 'handle_mm_fault',
       'lock_mm_and_find_vma(): mmap_read_lock (again after VM_FAULT_RETRY, with FAULT_FLAG_TRIED)'),
     handle_mm_fault: {
-      doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING -> handle_userfault(); else map zero/new page; mmap_read_unlock',
+      doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING (no page) or MINOR (page cached, shmem) -> handle_userfault(); else map zero/new/cached page; mmap_read_unlock',
       run: handle_mm_fault,
     },
     fault_retry: {

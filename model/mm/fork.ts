@@ -84,8 +84,8 @@ function dupMmap(d: KernelState, t: Tid): ForkCtx[] {
       }
     }
     child.vmas.push(tmp);
-    // copy_page_range() if vma_needs_copy(): anonymous memory (anon_vma); shmem is refaulted from the page cache.
-    if (v.kind === 'anon') {
+    // copy_page_range() if vma_needs_copy(): anonymous memory (anon_vma: anon, or a MAP_PRIVATE file mapping); shared shmem is refaulted from the page cache.
+    if (v.kind === 'anon' || !v.shared) {
       for (let p = v.start; p < v.end; p++) {
         const pte = d.mm.pte[p] ?? null;
         if (pte === null) continue;

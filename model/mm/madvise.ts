@@ -79,7 +79,7 @@ export const do_madvise: KernelFn = {
         if (local<string>(d, t, 'advice') === 'MADV_REMOVE') {
           // madvise_remove(): offset into the file, computed (and the file pinned: get_file()) before mmap_lock is dropped.
           const v = d.mm.vmas.find(x => x.start <= local<number>(d, t, 'r_start') && local<number>(d, t, 'r_start') < x.end)!;
-          setLocal(d, t, 'f_area', v.area);
+          setLocal(d, t, 'f_area', v.file);
           setLocal(d, t, 'f_first', v.pgoff + (local<number>(d, t, 'r_start') - v.start));
         }
         if (ctx === null) {
@@ -137,8 +137,11 @@ export const do_madvise: KernelFn = {
         const e = local<number>(d, t, 'r_end');
         const v = d.mm.vmas.find(x => x.start <= s && s < x.end)!;
         for (let p = s; p < e; p++) {
+          // An anonymous page (anon, or a MAP_PRIVATE file page's CoW copy) is gone; a shared
+          // file page stays in the page cache. (A private CoW copy's address then refaults the
+          // file page: the ghost forgets, as it does not track the file's content.)
+          if (v.kind === 'anon' || !(v.shared || (d.mm.pte[p]?.cache ?? false))) d.expect[p] = null;
           d.mm.pte[p] = null;
-          if (v.kind === 'anon') d.expect[p] = null;
         }
         setLocal(d, t, 'cur', e);
         removeDone(d, t);
@@ -155,10 +158,11 @@ export const do_madvise: KernelFn = {
         const last = first + (e - s);
         const cache = d.mm.page_cache[area];
         if (cache !== undefined) for (let i = first; i < last && i < cache.length; i++) cache[i] = null;
-        for (const m of d.mm.vmas.filter(x => x.area === area)) {
+        for (const m of d.mm.vmas.filter(x => x.kind === 'shmem' && x.file === area)) {
           for (let p = m.start; p < m.end; p++) {
             const idx = m.pgoff + (p - m.start);
-            if (idx >= first && idx < last) {
+            // unmap_mapping_range(even_cows = 0): a MAP_PRIVATE mapping keeps its CoW copies.
+            if (idx >= first && idx < last && (m.shared || (d.mm.pte[p]?.cache ?? true))) {
               d.mm.pte[p] = null;
               d.expect[p] = null;
             }

@@ -1,9 +1,9 @@
 /**
- * The fill behind UFFDIO_COPY and UFFDIO_ZEROPAGE — mm/userfaultfd.c @ v6.18:
- * mfill_atomic(), uffd_mfill_lock() (the !CONFIG_PER_VMA_LOCK variant:
- * mmap_read_lock held across the whole fill), validate_dst_vma(),
- * mfill_atomic_pte_copy() / mfill_atomic_pte_zeropage() /
- * shmem_mfill_atomic_pte(), mfill_atomic_install_pte().
+ * The fill behind UFFDIO_COPY, UFFDIO_ZEROPAGE and UFFDIO_CONTINUE —
+ * mm/userfaultfd.c @ v6.18: mfill_atomic(), uffd_mfill_lock() (the
+ * !CONFIG_PER_VMA_LOCK variant: mmap_read_lock held across the whole fill),
+ * validate_dst_vma(), mfill_atomic_pte_copy() / mfill_atomic_pte_zeropage() /
+ * shmem_mfill_atomic_pte() / mfill_atomic_pte_continue(), mfill_atomic_install_pte().
  *
  * Steps: take mmap_lock for read; look up and validate the VMA (-ENOENT);
  * down_read(&ctx->map_changing_lock) and, in the same step once it is held,
@@ -29,7 +29,10 @@ import type { KernelState, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { eventsInFlight, viewAdd } from '../uffd/event.js';
-import { vma_lookup } from './vma.js';
+import { linear_page_index, storeToFile, vma_lookup } from './vma.js';
+
+/** MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE (include/linux/userfaultfd_k.h). */
+export type FillMode = 'copy' | 'zeropage' | 'continue';
 
 /** Ghost bookkeeping after ctx's fill installed `page` (see the header). */
 function noteInstall(d: KernelState, t: Tid, ctx: number, page: number): void {
@@ -50,11 +53,11 @@ function unlockFill(d: KernelState, t: Tid): void {
  * down_read(&ctx->map_changing_lock), then (check = true) the mmap_changing
  * re-check and the first page; check = false is variant no-recheck-under-lock.
  */
-export function mapChangingLockSteps(check: boolean): { [label: string]: Step } {
+export function mapChangingLockSteps(check: boolean, privateReadOnly = true): { [label: string]: Step } {
   return rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'mfill_atomic_pte',
     check
-      ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; install the first page'
-      : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; install the first page',
+      ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; CONTINUE on a VMA that is not shmem -> -EINVAL; install the first page'
+      : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; CONTINUE on a VMA that is not shmem -> -EINVAL; install the first page',
     (d, t) => {
       if (check) {
         const ctx = local<number>(d, t, 'ctx');
@@ -66,46 +69,78 @@ export function mapChangingLockSteps(check: boolean): { [label: string]: Step } 
         }
       }
       // mfill_atomic(): "validate 'mode' now that we know the dst_vma: don't allow a wrprotect copy if the userfaultfd didn't register as WP".
-      if (local<boolean>(d, t, 'wp') && !(vma_lookup(d, local<number>(d, t, 'dst'))?.uffd_flags.includes('VM_UFFD_WP') ?? false)) {
+      const vma = vma_lookup(d, local<number>(d, t, 'dst'));
+      if (local<boolean>(d, t, 'wp') && !(vma?.uffd_flags.includes('VM_UFFD_WP') ?? false)) {
         unlockFill(d, t);
         ret(d, t, 'EINVAL');
         return;
       }
-      fillNext(d, t);
+      // "if (!vma_is_shmem(dst_vma) && uffd_flags_mode_is(flags, MFILL_ATOMIC_CONTINUE)) goto out_unlock" (-EINVAL).
+      if (local<FillMode>(d, t, 'mode') === 'continue' && vma?.kind !== 'shmem') {
+        unlockFill(d, t);
+        ret(d, t, 'EINVAL');
+        return;
+      }
+      fillNext(d, t, privateReadOnly);
     });
 }
 
+/** The per-page step of mfill_atomic(); privateReadOnly = false: variant continue-private-writable. */
+export function mfillPteStep(privateReadOnly: boolean): Step {
+  return {
+    doc: privateReadOnly ? 'mfill_atomic_pte() for the next page: under the PTL, -EEXIST unless pte_none, else set_pte_at()'
+      : '(patched) mfill_atomic_pte() for the next page; CONTINUE maps a MAP_PRIVATE folio writable',
+    run: (d, t) => fillNext(d, t, privateReadOnly),
+  };
+}
+
 /** Install one page; returns null on success or the errno. */
-function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, zeropage: boolean, content: number, wp: boolean): string | null {
+function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, mode: FillMode, content: number, wp: boolean, privateReadOnly: boolean): string | null {
   const vma = vma_lookup(d, page);
   if (vma === null) return 'ENOENT';
-  if (vma.kind === 'shmem') {
-    // shmem_mfill_atomic_pte(): allocate, fill, shmem_add_to_page_cache() (-EEXIST if a folio is there), install.
-    const cache = d.mm.page_cache[vma.area];
-    const idx = vma.pgoff + (page - vma.start);
-    if (cache === undefined || (cache[idx] ?? null) !== null) return 'EEXIST';
+  if (mode === 'continue') {
+    // mfill_atomic_pte_continue(): shmem_get_folio(SGP_NOALLOC) — no folio -> -EFAULT; then
+    // mfill_atomic_install_pte(page_in_cache = true): -EEXIST unless pte_none; "if (page_in_cache &&
+    // !vm_shared) writable = false": on a MAP_PRIVATE mapping the folio is mapped read-only, so a
+    // later write CoWs. The page's content is whatever the file holds: CONTINUE writes nothing.
+    const folio = d.mm.page_cache[vma.file]?.[linear_page_index(vma, page)] ?? null;
+    if (folio === null) return 'EFAULT';
     if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
-    const value = zeropage ? 0 : content;
-    cache[idx] = value;
-    d.mm.pte[page] = { content: value, writable: !wp }; // MFILL_ATOMIC_WP: installed write-protected
-    d.expect[page] = value;
+    d.mm.pte[page] = { content: folio, writable: (vma.shared || !privateReadOnly) && !wp, cache: true };
     noteInstall(d, t, ctx, page);
     return null;
   }
-  // mfill_atomic_install_pte() (COPY) / mfill_atomic_pte_zeropage(): under the PTL, -EEXIST unless pte_none.
+  const value = mode === 'zeropage' ? 0 : content;
+  if (vma.kind === 'shmem' && vma.shared) {
+    // shmem_mfill_atomic_pte(): allocate, fill, shmem_add_to_page_cache() (-EEXIST if a folio is there), install.
+    const cache = d.mm.page_cache[vma.file];
+    const idx = linear_page_index(vma, page);
+    if (cache === undefined || (cache[idx] ?? null) !== null) return 'EEXIST';
+    if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
+    d.mm.pte[page] = { content: value, writable: !wp, cache: true }; // MFILL_ATOMIC_WP: installed write-protected
+    storeToFile(d, vma.file, idx, value);
+    noteInstall(d, t, ctx, page);
+    return null;
+  }
+  // Anon, or a MAP_PRIVATE shmem mapping ("we'll generate anonymous memory directly without actually
+  // filling the hole"): mfill_atomic_pte_copy() -> mfill_atomic_install_pte() / mfill_atomic_pte_zeropage():
+  // under the PTL, -EEXIST unless pte_none.
   if ((d.mm.pte[page] ?? null) !== null) return 'EEXIST';
-  d.mm.pte[page] = zeropage ? { content: 0, writable: false } : { content, writable: !wp }; // MFILL_ATOMIC_WP: installed write-protected
-  d.expect[page] = zeropage ? 0 : content;
+  d.mm.pte[page] = mode === 'zeropage' ? { content: 0, writable: false, cache: false } : { content, writable: !wp, cache: false }; // MFILL_ATOMIC_WP: installed write-protected
+  d.expect[page] = value;
   noteInstall(d, t, ctx, page);
   return null;
 }
 
-/** Install page dst+copied; finish (unlock, return) on error or when all pages are done. */
-function fillNext(d: KernelState, t: Tid): void {
+/**
+ * Install page dst+copied; finish (unlock, return) on error or when all pages are done.
+ * privateReadOnly = false is variant continue-private-writable (CONTINUE maps a MAP_PRIVATE folio writable).
+ */
+function fillNext(d: KernelState, t: Tid, privateReadOnly = true): void {
   const dst = local<number>(d, t, 'dst');
   const len = local<number>(d, t, 'len');
   const copied = local<number>(d, t, 'copied');
-  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<string>(d, t, 'mode') === 'zeropage', local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'));
+  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), privateReadOnly);
   const done = err === null ? copied + 1 : copied;
   setLocal(d, t, 'copied', done);
   if (err !== null || done === len) {
@@ -116,7 +151,7 @@ function fillNext(d: KernelState, t: Tid): void {
   goTo(d, t, 'mfill_atomic_pte');
 }
 
-/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'), content, wp (UFFDIO_COPY_MODE_WP), copied, seen (ghost). Returns pages filled (>0) or an errno. */
+/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'|'continue'), content, wp (UFFDIO_COPY_MODE_WP), copied, seen (ghost). Returns pages filled (>0) or an errno. */
 export const mfill_atomic: KernelFn = {
   name: 'mfill_atomic',
   cites: 'mm/userfaultfd.c: mfill_atomic()',
@@ -144,9 +179,6 @@ export const mfill_atomic: KernelFn = {
       },
     },
     ...mapChangingLockSteps(true),
-    mfill_atomic_pte: {
-      doc: 'mfill_atomic_pte() for the next page: under the PTL, -EEXIST unless pte_none, else set_pte_at()',
-      run: fillNext,
-    },
+    mfill_atomic_pte: mfillPteStep(true),
   },
 };

@@ -27,6 +27,38 @@ export function userfaultfd_missing(v: Vma): boolean {
   return v.uffd_flags.includes('VM_UFFD_MISSING');
 }
 
+/** userfaultfd_minor(vma) — include/linux/userfaultfd_k.h. */
+export function userfaultfd_minor(v: Vma): boolean {
+  return v.uffd_flags.includes('VM_UFFD_MINOR');
+}
+
+/** linear_page_index(vma, page): the page's index in the VMA's file. */
+export function linear_page_index(v: Vma, page: number): number {
+  return v.pgoff + (page - v.start);
+}
+
+/**
+ * A store of `value` into page `idx` of file `file`'s page cache (a write
+ * through a pte that maps the folio, or shmem_mfill_atomic_pte()): every pte
+ * mapping that folio shows it (they map the same physical page), and the ghost
+ * `expect` of every address whose access would reach that folio — a shared
+ * mapping, or a MAP_PRIVATE one not yet CoW'd there (no pte, or a pte still
+ * on the folio) — becomes `value`.
+ */
+export function storeToFile(d: KernelState, file: number, idx: number, value: number): void {
+  const cache = d.mm.page_cache[file];
+  if (cache === undefined || idx >= cache.length) throw new Error(`[model bug] no page ${idx} in file ${file}`);
+  cache[idx] = value;
+  for (const v of d.mm.vmas) {
+    if (v.kind !== 'shmem' || v.file !== file) continue;
+    const p = v.start + (idx - v.pgoff);
+    if (p < v.start || p >= v.end) continue;
+    const pte = d.mm.pte[p] ?? null;
+    if (pte !== null && pte.cache) pte.content = value;
+    if (v.shared || pte === null || pte.cache) d.expect[p] = value;
+  }
+}
+
 /** Split VMAs so that `page` is a boundary (__split_vma()). */
 export function splitAt(d: KernelState, page: number): void {
   const i = vmaIndex(d, page);
@@ -38,7 +70,7 @@ export function splitAt(d: KernelState, page: number): void {
 }
 
 function mergeable(a: Vma, b: Vma): boolean {
-  return a.end === b.start && a.area === b.area && a.pgoff + (a.end - a.start) === b.pgoff && a.kind === b.kind && a.shared === b.shared &&
+  return a.end === b.start && a.area === b.area && a.file === b.file && a.pgoff + (a.end - a.start) === b.pgoff && a.kind === b.kind && a.shared === b.shared &&
     a.uffd === b.uffd && a.uffd_flags.join() === b.uffd_flags.join();
 }
 

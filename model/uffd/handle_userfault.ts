@@ -1,6 +1,8 @@
 /**
  * handle_userfault() — fs/userfaultfd.c @ v6.18, for VM_UFFD_MISSING faults on
- * anon and shmem VMAs, entered with mmap_lock held for read (no PTL).
+ * anon and shmem VMAs and VM_UFFD_MINOR faults on shmem VMAs (local `reason`),
+ * entered with mmap_lock held for read (no PTL). For both reasons
+ * userfaultfd_must_wait() waits while the pte is none (pte_none_mostly()).
  *
  *   released        READ_ONCE(ctx->released): if set, release_fault_lock(), return VM_FAULT_RETRY
  *                   (else userfaultfd_ctx_get(), build the uwq on the stack)
@@ -15,13 +17,13 @@
  * then userfaultfd_ctx_put() and return VM_FAULT_RETRY: the caller retries the fault.
  *
  * Not modelled: SIGBUS feature, UFFD_USER_MODE_ONLY, FAULT_FLAG_RETRY_NOWAIT (GUP),
- * missing FAULT_FLAG_ALLOW_RETRY, WP/MINOR reasons, hugetlb (the vma lock), signals.
+ * missing FAULT_FLAG_ALLOW_RETRY, the WP reason, hugetlb (the vma lock), signals.
  * The blocking state is TASK_INTERRUPTIBLE (a user fault: FAULT_FLAG_INTERRUPTIBLE).
  */
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';
 import type { KernelState } from '../state.js';
-import { PAGEFAULT_FLAG_WRITE } from '../state.js';
+import { PAGEFAULT_FLAG_MINOR, PAGEFAULT_FLAG_WRITE } from '../state.js';
 import { mmap_read_unlock } from '../kernel/rwsem.js';
 import { set_current_state } from '../kernel/sched.js';
 import { ctxArg, ctxOf, spinGuarded, uwqLinked, wakeUpPollStep } from './ctx.js';
@@ -70,7 +72,8 @@ export const handle_userfault: KernelFn = {
         // After the __add_wait_queue the uwq is visible to userland through poll/read().
         c.fault_pending_wqh.unshift({
           tid: t,
-          msg: { event: 'UFFD_EVENT_PAGEFAULT', address: local<number>(d, t, 'page'), flags: local<boolean>(d, t, 'write') ? PAGEFAULT_FLAG_WRITE : 0 },
+          // userfault_msg(): UFFD_PAGEFAULT_FLAG_WRITE for a write; UFFD_PAGEFAULT_FLAG_MINOR when reason & VM_UFFD_MINOR.
+          msg: { event: 'UFFD_EVENT_PAGEFAULT', address: local<number>(d, t, 'page'), flags: (local<boolean>(d, t, 'write') ? PAGEFAULT_FLAG_WRITE : 0) | (local<string>(d, t, 'reason') === 'VM_UFFD_MINOR' ? PAGEFAULT_FLAG_MINOR : 0) },
         });
         set_current_state(d, t, 'INTERRUPTIBLE');
         goTo(d, t, 'must_wait');

@@ -1,7 +1,7 @@
 /**
  * The uffd ioctls in scope — fs/userfaultfd.c @ v6.18: userfaultfd_api(),
  * userfaultfd_register(), userfaultfd_unregister(), userfaultfd_wake(),
- * userfaultfd_copy(), userfaultfd_zeropage(). The dispatcher
+ * userfaultfd_copy(), userfaultfd_zeropage(), userfaultfd_continue(). The dispatcher
  * (userfaultfd_ioctl(): -EINVAL before UFFDIO_API) is in model/user.ts.
  *
  * Each returns { ret: '0' | errno name, out: the ioctl's output field }.
@@ -21,6 +21,7 @@ import { mmapLockSteps, mmap_read_unlock, mmap_write_unlock, rwsemSteps, up_read
 import { setUffd, vmasIn } from '../mm/vma.js';
 import { ctxArg, ctxOf } from './ctx.js';
 import { eventsInFlight, viewAdd } from './event.js';
+import type { FillMode } from '../mm/mfill.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -305,12 +306,25 @@ function mmapChangingStaysZero(s: KernelState, t: Tid): boolean {
   return !ctxOf(s, ctxArg(s, t)).features.some(f => f.startsWith('UFFD_FEATURE_EVENT_'));
 }
 
-/** userfaultfd_copy() and userfaultfd_zeropage() share their shape; `mode` tells them apart. */
-function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn {
-  const field = name === 'userfaultfd_copy' ? 'copy' : 'zeropage';
-  // UFFDIO_COPY_MODE_DONTWAKE|UFFDIO_COPY_MODE_WP; UFFDIO_ZEROPAGE_MODE_DONTWAKE.
-  const allowedModes = field === 'copy' ? MODE_DONTWAKE | UFFDIO_COPY_MODE_WP : MODE_DONTWAKE;
-  const modes = field === 'copy' ? ['DONTWAKE', 'WP'] : ['DONTWAKE'];
+type FillIoctl = 'userfaultfd_copy' | 'userfaultfd_zeropage' | 'userfaultfd_continue';
+
+/** Per ioctl: the output field, the mfill mode, the mode bits it accepts (include/uapi/linux/userfaultfd.h). */
+const FILL_IOCTL: { readonly [name in FillIoctl]: { field: string; mode: FillMode; allowed: number; modes: string } } = {
+  // UFFDIO_COPY_MODE_DONTWAKE|UFFDIO_COPY_MODE_WP
+  userfaultfd_copy: { field: 'copy', mode: 'copy', allowed: MODE_DONTWAKE | UFFDIO_COPY_MODE_WP, modes: 'DONTWAKE|WP' },
+  // UFFDIO_ZEROPAGE_MODE_DONTWAKE
+  userfaultfd_zeropage: { field: 'zeropage', mode: 'zeropage', allowed: MODE_DONTWAKE, modes: 'DONTWAKE' },
+  // UFFDIO_CONTINUE_MODE_DONTWAKE|UFFDIO_CONTINUE_MODE_WP (1 << 1, the same bit as UFFDIO_COPY_MODE_WP)
+  userfaultfd_continue: { field: 'mapped', mode: 'continue', allowed: MODE_DONTWAKE | UFFDIO_COPY_MODE_WP, modes: 'DONTWAKE|WP' },
+};
+
+/**
+ * userfaultfd_copy(), userfaultfd_zeropage() and userfaultfd_continue() share
+ * their shape (mfill_atomic_copy() / mfill_atomic_zeropage() /
+ * mfill_atomic_continue() -> mfill_atomic()); the table above tells them apart.
+ */
+function fillIoctl(name: FillIoctl): KernelFn {
+  const { field, mode: fillMode, allowed: allowedModes, modes } = FILL_IOCTL[name];
   return {
     name,
     cites: `fs/userfaultfd.c: ${name}()`,
@@ -319,8 +333,8 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
       'atomic_read(mmap_changing)': {
         local: mmapChangingStaysZero,
         doc: `if (atomic_read(&ctx->mmap_changing)) { put_user(-EAGAIN, &${field}); return -EAGAIN; } (lockless); copy_from_user; ` +
-          `validate_range()${field === 'copy' ? ' (src: validate_unaligned_range())' : ''} and mode & ~(${modes.join('|')}): -EINVAL, ${field} unwritten; ` +
-          `mmget_not_zero; mfill_atomic_${field}()`,
+          `validate_range()${field === 'copy' ? ' (src: validate_unaligned_range())' : ''} and mode & ~(${modes}): -EINVAL, ${field} unwritten; ` +
+          `mmget_not_zero; mfill_atomic_${fillMode}()`,
         run: (d, t, k) => {
           const c = ctxOf(d, ctxArg(d, t));
           if (c.mmap_changing > 0) {
@@ -339,7 +353,7 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
           }
           call(d, t, k, 'mfill_atomic', {
             ctx: ctxArg(d, t), dst: local<number>(d, t, 'dst'), len: local<number>(d, t, 'len'),
-            mode: field, content: local<number>(d, t, 'content'), copied: 0,
+            mode: fillMode, content: local<number>(d, t, 'content'), copied: 0,
             wp: raw !== null && (raw.mode & UFFDIO_COPY_MODE_WP) !== 0,
             seen: eventsInFlight(d, ctxArg(d, t)).map(e => e.id), // ghost: what this check saw
           }, 'put_user');
@@ -375,6 +389,12 @@ function fillIoctl(name: 'userfaultfd_copy' | 'userfaultfd_zeropage'): KernelFn 
 export const userfaultfd_copy = fillIoctl('userfaultfd_copy');
 /** Locals: ctx, dst, len, content (0), dontwake, done; raw (RawArgs) for a raw_ioctl. */
 export const userfaultfd_zeropage = fillIoctl('userfaultfd_zeropage');
+/**
+ * UFFDIO_CONTINUE (v5.13+, seed 004): map the page-cache folio behind a minor
+ * fault. Locals: ctx, dst, len, content (unused), dontwake, done; raw (RawArgs)
+ * for a raw_ioctl. The output field is `mapped`.
+ */
+export const userfaultfd_continue = fillIoctl('userfaultfd_continue');
 
 const UFFDIO_WRITEPROTECT_MODE_WP = 1;
 const UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 2;

@@ -103,7 +103,7 @@ test('COPY while an UNMAP event is pending: EAGAIN with copy = -11, also right a
   t.is(s2.uffd[0]!.mmap_changing, 0);
   const s3 = runPlan(m, ['m2'], s2);
   t.deepEqual(outcomes(s3, 'm2').map(o => [o.ret, o.value]), [['0', 4096]]);
-  t.deepEqual(s3.mm.pte[0], { content: 7, writable: true });
+  t.deepEqual(s3.mm.pte[0], { content: 7, writable: true, cache: false });
 });
 
 test('COPY into the unmapped range after munmap(): ENOENT (copy = -2), nothing installed', t => {
