@@ -149,6 +149,7 @@ export class Partition<S, A> {
     const buckets: number[][] = Array.from({ length: k }, () => []);
     const h = new Int32Array(2);
     const candidates: S[] = [];
+    const thisLevel = new FingerprintSet();
     let transitions = 0;
     let interrupted = false;
     outer: for (let i = 0; i < this.frontier.length; i++) {
@@ -161,7 +162,13 @@ export class Partition<S, A> {
         }
         const t = model.step(s, en[j]!);
         fingerprintAt(key(t), h, 0);
-        buckets[ownerOf(h[0]!, k)]!.push(h[0]!, h[1]!, this.frontierRanks[i]!, j, candidates.length);
+        const owner = ownerOf(h[0]!, k);
+        // Keep no successor that is surely not new: one this partition owns and saw at an earlier
+        // level, or one it generated already at this level (that one came first: its key is smaller).
+        if (owner === this.index && this.visited.find(h[0]!, h[1]!) >= 0) continue;
+        const before = thisLevel.size;
+        if (thisLevel.add(h[0]!, h[1]!) !== before) continue;
+        buckets[owner]!.push(h[0]!, h[1]!, this.frontierRanks[i]!, j, candidates.length);
         candidates.push(t);
       }
     }
