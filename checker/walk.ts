@@ -224,6 +224,11 @@ class Merger<S, A> {
     return true;
   }
 
+  /** Reports progress every 64 walks; the frontier is the number of walks not merged yet. */
+  progress(options: WalkOptions, walks: number): void {
+    if (this.merged % 64 === 0) options.onProgress?.({ states: this.seen.size, transitions: this.transitions, depth: this.depth, frontier: walks - this.merged });
+  }
+
   result(options: WalkOptions, interrupted: boolean): CheckResult {
     return makeResult({
       strategy: options.strategy, bound: interrupted ? 'interrupted' : options.strategy, states: this.seen.size, transitions: this.transitions,
@@ -232,24 +237,27 @@ class Merger<S, A> {
   }
 }
 
-/** The swarm in this thread, walk after walk (yields every SLICE transitions for checkAsync-style callers). */
-export async function walkSearch<S, A>(model: Model<S, A>, options: WalkOptions): Promise<CheckResult> {
+/** What both swarm drivers start with; with initViolation, the merger already holds the initial state's violation. */
+function startSwarm<S, A>(model: Model<S, A>, options: WalkOptions): { runner: WalkRunner<S, A>; merger: Merger<S, A>; indices: number[]; initViolation: boolean } {
   validate(options);
   const runner = new WalkRunner(model, options);
   const merger = new Merger(model, runner, stateKey(model, options.symmetry)(model.init()));
   const v0 = runner.judgeInit();
-  if (v0 !== null) {
-    merger.violation = { ...v0, choices: [], labels: [], depth: 0 };
-    return merger.result(options, false);
-  }
-  const indices = shardWalks(options.walks ?? 1000, options.shard);
+  if (v0 !== null) merger.violation = { ...v0, choices: [], labels: [], depth: 0 };
+  return { runner, merger, indices: shardWalks(options.walks ?? 1000, options.shard), initViolation: v0 !== null };
+}
+
+/** The swarm in this thread, walk after walk (yields every SLICE transitions for checkAsync-style callers). */
+export async function walkSearch<S, A>(model: Model<S, A>, options: WalkOptions): Promise<CheckResult> {
+  const { runner, merger, indices, initViolation } = startSwarm(model, options);
+  if (initViolation) return merger.result(options, false);
   let interrupted = false;
   let sinceYield = 0;
   for (const w of indices) {
     const r = runner.runWalk(w, () => (interrupted ||= options.shouldStop?.() === true));
     if (interrupted) break;
     if (merger.add(r)) break;
-    options.onProgress?.({ states: merger.seen.size, transitions: merger.transitions, depth: merger.depth, frontier: indices.length - merger.merged });
+    merger.progress(options, indices.length);
     sinceYield += r.transitions + 1;
     if (sinceYield >= SLICE) {
       sinceYield = 0;
@@ -271,15 +279,8 @@ const CHUNK = 8;
  * result is the one of walkSearch() for any number of workers.
  */
 export async function walkSearchParallel<S, A>(model: Model<S, A>, spec: ModelSpec, options: WalkOptions, workers: number): Promise<CheckResult> {
-  validate(options);
-  const runner = new WalkRunner(model, options);
-  const merger = new Merger(model, runner, stateKey(model, options.symmetry)(model.init()));
-  const v0 = runner.judgeInit();
-  if (v0 !== null) {
-    merger.violation = { ...v0, choices: [], labels: [], depth: 0 };
-    return merger.result(options, false);
-  }
-  const indices = shardWalks(options.walks ?? 1000, options.shard);
+  const { merger, indices, initViolation } = startSwarm(model, options);
+  if (initViolation) return merger.result(options, false);
   const pool = new Pool(workers);
   const { onProgress: _p, shouldStop: _s, ...plain } = options;
   try {
@@ -296,7 +297,7 @@ export async function walkSearchParallel<S, A>(model: Model<S, A>, spec: ModelSp
       while (!done && records.has(mergedChunks)) {
         for (const r of records.get(mergedChunks)!) if (merger.add(r)) { done = true; break; }
         records.delete(mergedChunks++);
-        if (!done) options.onProgress?.({ states: merger.seen.size, transitions: merger.transitions, depth: merger.depth, frontier: indices.length - merger.merged });
+        if (!done) merger.progress(options, indices.length);
       }
     };
     const loop = async (w: number): Promise<void> => {
