@@ -4,16 +4,16 @@
  *
  * - Each state is owned by the partition `fingerprint mod K`, which keeps
  *   the visited set of its states (fingerprints only).
- * - A level's states are spread over the partitions in contiguous blocks of
- *   their rank (below). Each partition judges its states, then expands them;
+ * - A level's states stay with the partition that generated them, as long
+ *   as it holds no more than its share (plus a tenth); the others move to
+ *   the least loaded partitions. Each partition judges its states, then expands them;
  *   every successor's fingerprint goes to its owner, which drops those seen
  *   at an earlier level and, among the level's duplicates, keeps the one
  *   with the smallest (parent rank, action index). The coordinator merges
  *   the owners' sorted lists: the merged position is the state's rank at the
  *   new level, and it keeps each rank's (parent rank, action index) to
- *   rebuild a counterexample path. The partition that generated a kept
- *   successor sends the state object to the partition that will expand it
- *   (structured clone over a MessagePort).
+ *   rebuild a counterexample path. A kept successor that moves is sent by
+ *   the partition that generated it (structured clone over a MessagePort).
  *
  * Ranks order each level by the lexicographic order of the states' paths,
  * which is the order in which the sequential BFS (explore.ts) discovers
@@ -342,6 +342,8 @@ async function coordinate<S, A>(model: Model<S, A>, parts: Partitions, options: 
     deepest = depth + 1;
     const parent = new Int32Array(n);
     const via = new Int32Array(n);
+    const gen = new Int32Array(n);
+    const cand = new Int32Array(n);
     const ships: number[][] = Array.from({ length: k }, () => []);
     const at = deduped.map(() => 0);
     for (let rank = 0; rank < n; rank++) {
@@ -360,9 +362,30 @@ async function coordinate<S, A>(model: Model<S, A>, parts: Partitions, options: 
       at[o] = i + NEW;
       parent[rank] = f[i]!;
       via[rank] = f[i + 1]!;
-      // Contiguous blocks of ranks per partition.
-      ships[f[i + 2]!]!.push(f[i + 3]!, Math.floor((rank * k) / n), rank);
+      gen[rank] = f[i + 2]!;
+      cand[rank] = f[i + 3]!;
     }
+    // Who expands each new state: where it was generated (no copy), unless that partition
+    // already has its share of the level (plus a tenth); the rest go to the least loaded.
+    // Any assignment gives the same result; this one is deterministic, and moves few states.
+    const cap = Math.ceil((n / k) * 1.1);
+    const load = new Array<number>(k).fill(0);
+    const dest = new Int32Array(n).fill(-1);
+    for (let rank = 0; rank < n; rank++) {
+      const g = gen[rank]!;
+      if (load[g]! < cap) {
+        dest[rank] = g;
+        load[g]!++;
+      }
+    }
+    for (let rank = 0; rank < n; rank++) {
+      if (dest[rank] !== -1) continue;
+      let least = 0;
+      for (let w = 1; w < k; w++) if (load[w]! < load[least]!) least = w;
+      dest[rank] = least;
+      load[least]!++;
+    }
+    for (let rank = 0; rank < n; rank++) ships[gen[rank]!]!.push(cand[rank]!, dest[rank]!, rank);
     parents.push(parent);
     vias.push(via);
     if (options.maxStates !== undefined && states > options.maxStates) {

@@ -7,7 +7,8 @@
  */
 import test from 'ava';
 import { run } from '../cli/main.js';
-import { cli, fakeIo } from './fixtures/cli-io.js';
+import { join } from 'node:path';
+import { cli, fakeIo, tempDir } from './fixtures/cli-io.js';
 
 const cases: [string, string[]][] = [
   ['parallel bfs, a lost wakeup', ['check', 'refile-race', '--variant', 'no-refile-seq']],
@@ -46,6 +47,16 @@ test('--shard is named on the verdict line; --json has workers, shard and bound'
   t.deepEqual([bfs.workers, bfs.shard, bfs.bound, bfs.complete], [2, null, null, true]);
   const pre = JSON.parse((await cli(['check', 'refile-race', '--max-preemptions', '1', '--json', '--no-time'])).io.stdout) as { maxPreemptions: number; bound: string; symmetry: boolean };
   t.deepEqual([pre.maxPreemptions, pre.bound, pre.symmetry], [1, 'max-preemptions', false]);
+});
+
+test('a PCT counterexample is a trace that replays to the same violation', async t => {
+  const file = join(tempDir(t), 'pct.json');
+  const found = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'pct', '--seed', '1', '--walks', '50', '--trace', file, '--no-time']);
+  t.is(found.code, 1);
+  t.regex(found.io.stdout, /^refile-race +violation +BOUNDED\(pct\) .*\[no-lost-wakeup\]/);
+  const replayed = await cli(['replay', file]);
+  t.is(replayed.code, 1);
+  t.regex(replayed.io.stdout, /no-lost-wakeup violated/);
 });
 
 test('SIGINT stops a parallel bfs: BOUNDED(interrupted), exit 130', async t => {
