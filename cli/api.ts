@@ -158,7 +158,7 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
     step: (s, t) => m.step(s, t),
     encode: memoEncoder(),
     label: (s, t) => m.label(s, t),
-    actor: (_s, t) => t,
+    actor: (s, t) => m.actor(s, t),
     properties: makeProperties(explainer(m)),
   };
 }
