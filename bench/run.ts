@@ -9,12 +9,13 @@
  *   npm run bench                  every question
  *   npm run bench -- --quick       skips the complete wake-reference/mainline runs (about 8 minutes)
  *   npm run bench -- --out FILE    where to write the JSON
+ *   npm run bench -- --only REGEX  only the questions whose "scenario/variant/config" matches
  */
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { checkScenario, findVariant } from '../cli/api.js';
+import { checkScenarioAsync, findVariant } from '../cli/api.js';
 import type { CheckOptions } from '../cli/api.js';
 import { findScenario } from '../scenarios/builtin.js';
 
@@ -22,6 +23,9 @@ interface Question { scenario: string; variant: string; quick: boolean; options:
 
 const full: CheckOptions = { symmetry: false };
 const symmetric: CheckOptions = { symmetry: true };
+/** The level-synchronous BFS of checker/parallel.ts in this thread, and over two worker threads. */
+const oneWorker: CheckOptions = { symmetry: true, workers: 1 };
+const twoWorkers: CheckOptions = { symmetry: true, workers: 2 };
 
 /** Scenarios with interchangeable threads run twice: without symmetry reduction ('full') and with it ('symmetry'). */
 const questions: Question[] = [
@@ -30,8 +34,12 @@ const questions: Question[] = [
   { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: symmetric, label: 'symmetry' },
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: full, label: 'full' },
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: oneWorker, label: '1 worker' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: twoWorkers, label: '2 workers' },
   { scenario: 'wake-reference', variant: 'mainline', quick: false, options: full, label: 'full' },
   { scenario: 'wake-reference', variant: 'mainline', quick: false, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: oneWorker, label: '1 worker' },
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, options: twoWorkers, label: '2 workers' },
   // Events: UNMAP/REMOVE/REMAP with a serving monitor, and REMOVE racing a COPY.
   { scenario: 'criu-like', variant: 'mainline', quick: true, options: full, label: 'full' },
   { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: full, label: 'full' },
@@ -45,9 +53,9 @@ interface Row {
 }
 
 /** One run, in this process (the child's side). */
-function measure(q: Question): Row {
+async function measure(q: Question): Promise<Row> {
   const t0 = performance.now();
-  const r = checkScenario(findScenario(q.scenario)!, findVariant(q.variant)!, q.options).result;
+  const r = (await checkScenarioAsync(findScenario(q.scenario)!, findVariant(q.variant)!, q.options)).result;
   const secs = (performance.now() - t0) / 1000;
   return {
     scenario: q.scenario, variant: q.variant, config: q.label, verdict: r.verdict, scope: r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`,
@@ -59,7 +67,7 @@ function measure(q: Question): Row {
 
 function line(r: Row): string {
   return [
-    r.scenario.padEnd(22), r.variant.padEnd(14), r.config.padEnd(9), r.verdict.padEnd(9), r.scope.padEnd(9),
+    r.scenario.padEnd(22), r.variant.padEnd(14), r.config.padEnd(10), r.verdict.padEnd(9), r.scope.padEnd(9),
     `states ${String(r.states).padStart(9)}`, `transitions ${String(r.transitions).padStart(9)}`,
     `${r.seconds.toFixed(2).padStart(8)} s`, `${String(r.statesPerSecond).padStart(6)} states/s`,
     `RSS ${String(r.peakRssMB).padStart(5)} MB`, `${r.bytesPerState} B/state`,
@@ -69,19 +77,26 @@ function line(r: Row): string {
 const argv = process.argv.slice(2);
 const child = argv.indexOf('--child');
 if (child >= 0) {
-  process.stdout.write(JSON.stringify(measure(questions[Number(argv[child + 1])]!)));
+  process.stdout.write(JSON.stringify(await measure(questions[Number(argv[child + 1])]!)));
 } else {
   const quick = argv.includes('--quick');
   const outAt = argv.indexOf('--out');
   const out = outAt >= 0 ? argv[outAt + 1] : 'bench/results.json';
-  if (out === undefined || out === '' || argv.some((a, i) => a !== '--quick' && a !== '--out' && i !== outAt + 1)) {
-    process.stderr.write('usage: npm run bench -- [--quick] [--out FILE]\n');
+  const onlyAt = argv.indexOf('--only');
+  const onlyText = onlyAt >= 0 ? argv[onlyAt + 1] : '';
+  let only: RegExp | null = null;
+  try {
+    only = onlyText === undefined || onlyText === '' ? null : new RegExp(onlyText);
+  } catch { /* reported below */ }
+  const known = (a: string, i: number): boolean => a === '--quick' || a === '--out' || a === '--only' || (outAt >= 0 && i === outAt + 1) || (onlyAt >= 0 && i === onlyAt + 1);
+  if (out === undefined || out === '' || (onlyAt >= 0 && only === null) || !argv.every(known)) {
+    process.stderr.write('usage: npm run bench -- [--quick] [--out FILE] [--only REGEX]\n');
     process.exit(2);
   }
   const rows: Row[] = [];
   const self = fileURLToPath(import.meta.url);
   questions.forEach((q, i) => {
-    if (quick && !q.quick) return;
+    if ((quick && !q.quick) || (only !== null && !only.test(`${q.scenario}/${q.variant}/${q.label}`))) return;
     const row = JSON.parse(execFileSync(process.execPath, [self, '--child', String(i)], { encoding: 'utf8', maxBuffer: 1 << 20 })) as Row;
     rows.push(row);
     console.log(line(row));

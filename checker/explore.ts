@@ -26,7 +26,7 @@ export type Strategy = 'bfs' | 'dfs' | 'random';
  * random search (walks sample the state space), or it was interrupted
  * (CheckOptions.shouldStop).
  */
-export type Bound = 'max-depth' | 'max-states' | 'random' | 'interrupted';
+export type Bound = 'max-depth' | 'max-states' | 'random' | 'interrupted' | 'pct' | 'max-preemptions';
 
 /** Search progress, reported every PROGRESS_INTERVAL distinct states. */
 export interface Progress {
@@ -95,7 +95,7 @@ export interface CheckResult {
   transitions: number;
   /** Deepest depth at which a state was discovered. */
   maxDepth: number;
-  strategy: Strategy;
+  strategy: Strategy | 'pct';
   violation: Violation | null;
   /** Applicable `sometimes` goals, in property order. */
   goals: Goal[];
@@ -441,13 +441,13 @@ class Search<S, A> {
   /**
    * Random walks from the initial state, deterministic per seed: each picks
    * uniformly among the enabled actions until no action is enabled or the
-   * walk reaches maxDepth. Distinct states are counted and judged as in the
+   * walk reaches maxDepth. Walk w draws from its own stream, seeded with
+   * (seed, w). Distinct states are counted and judged as in the
    * exhaustive searches; a violation's counterexample is the walk that met it
    * (not necessarily the shortest). Never complete: the bound is 'random'.
    */
   *random(): Generator<void, CheckResult> {
     const { model, table, key, init } = this;
-    const rng = seedrandom(`uffd-mc:${this.options.seed ?? 0}`);
     const walks = this.options.walks ?? 1000;
     const depthLimit = this.options.maxDepth ?? 10_000;
     table.add(key(init));
@@ -455,6 +455,8 @@ class Search<S, A> {
     const v0 = this.judge(init, initActions.length);
     if (v0 !== null) return this.result({ ...v0, choices: [], labels: [], depth: 0 });
     for (let w = 0; w < walks; w++) {
+      // Each walk its own stream, as in checker/walk.ts (so walks can be split over workers and machines).
+      const rng = seedrandom(`uffd-mc:random:${this.options.seed ?? 0}:${w}`);
       let s = init;
       let enabled = initActions;
       const path: number[] = [];

@@ -31,3 +31,7 @@ export {
   type ReplayStep,
   type ReplayViolation,
 } from './replay.js';
+export { parallelBfs, type ParallelOptions } from './parallel.js';
+export { preemptionSearch, type PreemptionOptions } from './preemption.js';
+export { shardWalks, walkSearch, walkSearchParallel, type Shard, type WalkOptions, type WalkStrategy } from './walk.js';
+export type { ModelSpec } from './pool.js';

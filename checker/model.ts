@@ -69,4 +69,10 @@ export interface Model<S, A> {
    * and the counterexamples it prints are still concrete ones.
    */
   symmetricEncode?(s: S): string;
+  /**
+   * Optional: which thread (or other actor) takes action `a` in `s`. Needed by
+   * the schedule-aware searches (checker/preemption.ts, PCT in checker/walk.ts):
+   * a switch from one actor to another is a context switch.
+   */
+  actor?(s: S, a: A): string | number;
 }

@@ -15,6 +15,10 @@ import { mainlineKernel } from '../model/kernel.js';
 import type { Step } from '../model/engine.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
 import { memoised, symmetricEncoder } from './symmetry.js';
+import { uffdModelSpec, type VariantRef } from './worker-model.js';
+import { parallelBfs } from '../checker/parallel.js';
+import { preemptionSearch } from '../checker/preemption.js';
+import { walkSearch, walkSearchParallel, type Shard } from '../checker/walk.js';
 import type { Explain } from '../properties/index.js';
 import { builtinScenarios } from '../scenarios/builtin.js';
 import { cases as coreCases } from '../conformance/cases.js';
@@ -34,7 +38,7 @@ export const VERSION = '0.1.0';
 export const KERNEL_REF = 'v6.18';
 
 export { builtinScenarios, builtinVariants, findVariant };
-export type { Scenario, Variant, CheckResult, Trace };
+export type { Scenario, Variant, CheckResult, Trace, Shard };
 
 // For variant files (`import { goTo, mainlineStep } from 'uffd-mc'`): the
 // engine's helpers a step's run() uses, and the mainline steps to wrap.
@@ -67,7 +71,7 @@ export function stepsText(variant: Variant, fns: readonly string[] = []): string
 }
 
 export interface CheckOptions {
-  strategy?: Strategy;
+  strategy?: Strategy | 'pct';
   /** Symmetry reduction over interchangeable threads (cli/symmetry.ts; default on); no effect on scenarios without them. */
   symmetry?: boolean;
   maxDepth?: number;
@@ -78,6 +82,16 @@ export interface CheckOptions {
   /** --strategy random: the seed (default 0) and the number of walks (default 1000). */
   seed?: number;
   walks?: number;
+  /** --strategy pct: the bug depth d (d - 1 priority change points; default 3). */
+  pctDepth?: number;
+  /** Worker threads: parallel BFS (strategy bfs), or a swarm of walks (random, pct). checkScenarioAsync only. */
+  workers?: number;
+  /** Run only the walks whose index is shard.index mod shard.count (random, pct). */
+  shard?: Shard;
+  /** Preemption-bounded search (checker/preemption.ts; strategy bfs, no symmetry). */
+  maxPreemptions?: number;
+  /** The variant's file, when it is not a built-in: workers load it from there. */
+  variantFile?: string;
 }
 
 export interface ScenarioCheck {
@@ -88,6 +102,9 @@ export interface ScenarioCheck {
   symmetry: boolean;
   /** The counterexample as a trace, when the violation has a schedule. */
   trace: Trace | null;
+  /** Worker threads asked for (null: the sequential search). */
+  workers: number | null;
+  shard: Shard | null;
 }
 
 /** The model plus the explanation of a blocked thread (from the step's waitsFor). */
@@ -141,6 +158,7 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
     step: (s, t) => m.step(s, t),
     encode: memoEncoder(),
     label: (s, t) => m.label(s, t),
+    actor: (s, t) => m.actor(s, t),
     properties: makeProperties(explainer(m)),
   };
 }
@@ -149,8 +167,10 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
 function prepareCheck(scenario: Scenario, variant: Variant, options: CheckOptions): { cm: Model<KernelState, number>; opts: CheckerOptions } {
   kernelFor(variant); // a broken variant fails here, before exploring
   const cm = toCheckerModel(buildModel(scenario, variant));
+  const strategy = options.strategy ?? 'bfs';
+  if (strategy === 'pct') throw new RangeError('strategy pct: use checkScenarioAsync');
   const opts: CheckerOptions = {
-    strategy: options.strategy ?? 'bfs',
+    strategy,
     maxDepth: options.maxDepth,
     maxStates: options.maxStates,
     symmetry: options.symmetry ?? true,
@@ -175,7 +195,8 @@ function finishCheck(scenario: Scenario, variant: Variant, options: CheckOptions
       final: hash64(cm.encode(rep.states.at(-1)!)),
     };
   }
-  return { scenario, variant, result, symmetry: (options.symmetry ?? true) && cm.symmetricEncode !== undefined, trace };
+  const symmetry = (options.symmetry ?? true) && cm.symmetricEncode !== undefined && options.maxPreemptions === undefined;
+  return { scenario, variant, result, symmetry, trace, workers: options.workers ?? null, shard: options.shard ?? null };
 }
 
 export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
@@ -185,8 +206,37 @@ export function checkScenario(scenario: Scenario, variant: Variant, options: Che
 
 /** checkScenario(), letting the event loop run every checker SLICE transitions (so a SIGINT handler can stop it). */
 export async function checkScenarioAsync(scenario: Scenario, variant: Variant, options: CheckOptions = {}): Promise<ScenarioCheck> {
-  const { cm, opts } = prepareCheck(scenario, variant, options);
-  return finishCheck(scenario, variant, options, cm, await checkAsync(cm, opts));
+  const { strategy = 'bfs', workers, shard, maxPreemptions } = options;
+  if (workers === undefined && shard === undefined && maxPreemptions === undefined && strategy !== 'pct') {
+    const { cm, opts } = prepareCheck(scenario, variant, options);
+    return finishCheck(scenario, variant, options, cm, await checkAsync(cm, opts));
+  }
+  kernelFor(variant);
+  const cm = toCheckerModel(buildModel(scenario, variant));
+  const common = { symmetry: options.symmetry ?? true, onProgress: options.onProgress, shouldStop: options.shouldStop };
+  let result: CheckResult;
+  if (maxPreemptions !== undefined) {
+    if (strategy !== 'bfs' || workers !== undefined || shard !== undefined) throw new RangeError('maxPreemptions: a sequential bfs only');
+    result = await preemptionSearch(cm, { maxPreemptions, maxStates: options.maxStates, onProgress: options.onProgress, shouldStop: options.shouldStop });
+  } else if (strategy === 'random' || strategy === 'pct') {
+    const walkOptions = { ...common, strategy, seed: options.seed, walks: options.walks, maxDepth: options.maxDepth, pctDepth: options.pctDepth, shard };
+    result = workers !== undefined && workers > 1
+      ? await walkSearchParallel(cm, uffdModelSpec(scenario, variantRef(variant, options)), walkOptions, workers)
+      : await walkSearch(cm, walkOptions);
+  } else if (strategy === 'bfs') {
+    const spec = workers !== undefined && workers > 1 ? uffdModelSpec(scenario, variantRef(variant, options)) : null;
+    result = await parallelBfs(cm, spec, { ...common, workers: workers ?? 1, maxDepth: options.maxDepth, maxStates: options.maxStates });
+  } else {
+    throw new RangeError(`strategy ${strategy}: no parallel or sharded search`);
+  }
+  return finishCheck(scenario, variant, options, cm, result);
+}
+
+/** Where workers find the variant: a built-in by name, a variant file by path. */
+function variantRef(variant: Variant, options: CheckOptions): VariantRef {
+  if (options.variantFile !== undefined) return { file: options.variantFile };
+  if (findVariant(variant.name) === variant) return { builtin: variant.name };
+  throw new VariantError(`variant ${variant.name} is not a built-in: worker threads need its file (CheckOptions.variantFile)`);
 }
 
 export interface ReplayReport {
@@ -291,7 +341,7 @@ export function formatCounterexample(c: ScenarioCheck, traceFile: string | null,
 export function formatCheckLine(c: ScenarioCheck, ms: number | null): string {
   const r = c.result;
   const verdict = r.verdict === 'ok' ? 'ok' : 'violation';
-  const scope = r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`;
+  const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}`;
   const cols = [
     c.scenario.name.padEnd(26), verdict.padEnd(9), scope.padEnd(20),
     `states ${r.states}`.padEnd(16), `transitions ${r.transitions}`.padEnd(22), `depth ${r.maxDepth}`.padEnd(10),

@@ -9,8 +9,8 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `usage:
-  uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs|random [--seed N] [--walks N]] [--max-depth N] [--max-states N] [--symmetry on|off]
-                [--trace FILE] [--json] [--no-time]
+  uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs|random|pct [--seed N] [--walks N] [--pct-depth D]] [--max-depth N] [--max-states N]
+                [--symmetry on|off] [--workers K] [--shard I/N] [--max-preemptions N] [--trace FILE] [--json] [--no-time]
   uffd-mc check --corpus
   uffd-mc replay TRACE [--variant NAME|FILE] [--format text|race|mermaid|html]
   uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs|random] [--max-depth N] [--max-states N] [--symmetry on|off]
@@ -26,6 +26,11 @@ html writes one self-contained page (replay only: uffd-mc replay T --format html
 --strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
 (default 0; same seed, same walks); never COMPLETE: BOUNDED(random). Ctrl-C (SIGINT) stops a check with a partial report,
 BOUNDED(interrupted), and exit code 130 if no violation was found.
+--strategy pct: probabilistic concurrency testing, --walks N runs with random thread priorities and D-1 change points (--pct-depth D,
+default 3); BOUNDED(pct). --workers K: K worker threads: a parallel BFS (same verdict, states, transitions and counterexample for
+any K), or a swarm of random/pct walks (same output for any K). --shard I/N (random, pct): only the walks whose number is I mod N,
+so N machines can share a swarm. --max-preemptions N (bfs): only schedules with at most N preemptions; BOUNDED(max-preemptions)
+unless provably nothing was cut.
 CASE is a conformance case (see 'uffd-mc list'); none means all: each runs on this machine's kernel and on the model.
 Exit codes: 0 all properties hold (conform: all cases agree; diff: the patched variant is clean; --corpus: every modelled entry
 found in both directions), 1 a violation (conform: a difference; diff: the patched variant violates a property or no longer
@@ -35,7 +40,7 @@ reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usag
 export type TraceFormat = 'text' | 'race' | 'mermaid' | 'html';
 
 export type Command =
-  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true }
+  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true } & SearchScale
   | { verb: 'corpus' }
   | { verb: 'replay'; trace: string; variant: string | null; format?: TraceFormat }
   | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number }
@@ -78,13 +83,63 @@ function traceFormat(v: string | boolean | undefined): TraceFormat {
 
 export type StrategyName = 'bfs' | 'dfs' | 'random';
 
+/** check's options for big scenarios (absent when not given). */
+export interface SearchScale {
+  workers?: number;
+  shard?: { index: number; count: number };
+  maxPreemptions?: number;
+  pctDepth?: number;
+}
+
+/** Most worker threads accepted (more than cores only costs memory and messages). */
+export const MAX_WORKERS = 64;
+
+/** --workers, --shard, --max-preemptions, --pct-depth: check only; validated against the strategy and the other bounds. */
+function searchScale(o: ParsedValues, strategy: StrategyName | 'pct'): SearchScale {
+  const workers = count('workers', o['workers'] as string | undefined);
+  const maxPreemptions = count('max-preemptions', o['max-preemptions'] as string | undefined);
+  const pctDepth = count('pct-depth', o['pct-depth'] as string | undefined);
+  const shardText = o['shard'] as string | undefined;
+  const walks = strategy === 'random' || strategy === 'pct';
+  if (workers !== null) {
+    if (workers < 1 || workers > MAX_WORKERS) throw new UsageError(`--workers: expected 1 to ${MAX_WORKERS}, got ${workers}`);
+    if (strategy === 'dfs') throw new UsageError('--workers applies to --strategy bfs, random or pct (a DFS is sequential)');
+  }
+  let shard: SearchScale['shard'];
+  if (shardText !== undefined) {
+    const m = /^([0-9]+)\/([0-9]+)$/.exec(shardText);
+    if (m === null) throw new UsageError(`--shard: expected I/N (e.g. 0/4), got "${shardText}"`);
+    const index = Number(m[1]);
+    const n = Number(m[2]);
+    if (n < 1 || index >= n) throw new UsageError(`--shard: expected I/N with 0 <= I < N, got "${shardText}"`);
+    if (!walks) throw new UsageError('--shard applies to --strategy random or pct (it splits the walks)');
+    shard = { index, count: n };
+  }
+  if (pctDepth !== null) {
+    if (strategy !== 'pct') throw new UsageError('--pct-depth applies only to --strategy pct');
+    if (pctDepth < 1) throw new UsageError('--pct-depth: expected at least 1');
+  }
+  if (maxPreemptions !== null) {
+    if (strategy !== 'bfs') throw new UsageError('--max-preemptions applies to --strategy bfs');
+    if (workers !== null) throw new UsageError('--max-preemptions is a sequential search: it does not combine with --workers');
+    if (o['max-depth'] !== undefined) throw new UsageError('--max-preemptions does not combine with --max-depth');
+  }
+  if (o['max-states'] !== undefined && (strategy === 'pct' || (strategy === 'random' && (workers !== null || shard !== undefined)))) {
+    throw new UsageError('--max-states does not apply to a swarm of walks (pct, or random with --workers or --shard): bound it with --walks');
+  }
+  return {
+    ...(workers !== null ? { workers } : {}), ...(shard !== undefined ? { shard } : {}),
+    ...(maxPreemptions !== null ? { maxPreemptions } : {}), ...(pctDepth !== null ? { pctDepth } : {}),
+  };
+}
+
 /** --strategy, --max-depth, --max-states, --symmetry (and with random, --seed and --walks), shared by check and diff. */
-function bounds(o: ParsedValues): { strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number } {
+function bounds(o: ParsedValues): { strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number } {
   const strategy = o['strategy'] ?? 'bfs';
-  if (strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') throw new UsageError(`--strategy: expected bfs, dfs or random, got "${String(strategy)}"`);
+  if (strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random' && strategy !== 'pct') throw new UsageError(`--strategy: expected bfs, dfs, random or pct, got "${String(strategy)}"`);
   const seed = count('seed', o['seed'] as string | undefined);
   const walks = count('walks', o['walks'] as string | undefined);
-  if (strategy !== 'random' && (seed !== null || walks !== null)) throw new UsageError(`--${seed !== null ? 'seed' : 'walks'} applies only to --strategy random`);
+  if (strategy !== 'random' && strategy !== 'pct' && (seed !== null || walks !== null)) throw new UsageError(`--${seed !== null ? 'seed' : 'walks'} applies only to --strategy random or pct`);
   if (walks === 0) throw new UsageError('--walks: expected at least 1');
   const maxStates = count('max-states', o['max-states'] as string | undefined);
   if (maxStates === 0) throw new UsageError('--max-states: expected at least 1');
@@ -104,7 +159,9 @@ function diffCommand(o: ParsedValues, rest: string[]): Command {
   const patched = o['patched'];
   if (typeof base !== 'string' || base === '') throw new UsageError('diff needs --base NAME|FILE (the variant before the patch, e.g. mainline)');
   if (typeof patched !== 'string' || patched === '') throw new UsageError('diff needs --patched NAME|FILE (the variant with the patch)');
-  return { verb: 'diff', scenarios: rest, base, patched, ...bounds(o) };
+  const b = bounds(o);
+  if (b.strategy === 'pct') throw new UsageError("--strategy pct applies to 'check' (diff explores with bfs, dfs or random)");
+  return { verb: 'diff', scenarios: rest, base, patched, ...b, strategy: b.strategy };
 }
 
 export function toCommand(argv: readonly string[]): Command {
@@ -122,6 +179,10 @@ export function toCommand(argv: readonly string[]): Command {
         symmetry: { type: 'string' },
         seed: { type: 'string' },
         walks: { type: 'string' },
+        'pct-depth': { type: 'string' },
+        workers: { type: 'string' },
+        shard: { type: 'string' },
+        'max-preemptions': { type: 'string' },
         trace: { type: 'string' },
         json: { type: 'boolean' },
         'no-time': { type: 'boolean' },
@@ -147,12 +208,13 @@ export function toCommand(argv: readonly string[]): Command {
         if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
         return { verb: 'corpus' };
       }
-      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'seed', 'walks', 'trace', 'json', 'no-time', 'format', 'summary']);
+      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'seed', 'walks', 'pct-depth', 'workers', 'shard', 'max-preemptions', 'trace', 'json', 'no-time', 'format', 'summary']);
       const format = traceFormat(o.format);
       if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
       if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');
+      const b = bounds(o);
       return {
-        verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', ...bounds(o),
+        verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', ...b, ...searchScale(o, b.strategy),
         trace: traceFile(o.trace), json: o.json === true, time: o['no-time'] !== true,
         ...(o.format !== undefined ? { format } : {}), ...(o.summary === true ? { summary: true as const } : {}),
       };

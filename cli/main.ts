@@ -171,6 +171,11 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
           shouldStop: () => interrupted,
           ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
           ...(cmd.walks !== undefined ? { walks: cmd.walks } : {}),
+          ...(cmd.pctDepth !== undefined ? { pctDepth: cmd.pctDepth } : {}),
+          ...(cmd.workers !== undefined ? { workers: cmd.workers } : {}),
+          ...(cmd.shard !== undefined ? { shard: cmd.shard } : {}),
+          ...(cmd.maxPreemptions !== undefined ? { maxPreemptions: cmd.maxPreemptions } : {}),
+          ...(variantFromFile ? { variantFile: resolve(cmd.variant) } : {}),
           ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
             const secs = (io.now() - t0) / 1000;
             if (secs < 2) return;
@@ -210,6 +215,8 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
         io.out(`${JSON.stringify({
           scenario: sc.name, variant: variant.name, verdict: r.verdict, expected, complete: r.complete, bound: r.bound,
           states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, symmetry: c.symmetry, storedBytes: r.storedBytes,
+          workers: c.workers, shard: c.shard === null ? null : `${c.shard.index}/${c.shard.count}`,
+          ...(cmd.maxPreemptions !== undefined ? { maxPreemptions: cmd.maxPreemptions } : {}),
           ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
           violation: r.violation, goals: r.goals, trace: traceFile,
         })}\n`);

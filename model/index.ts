@@ -31,6 +31,8 @@ export interface UffdModel {
   encode(s: KernelState): string;
   /** "t0 handle_userfault():queue" */
   label(s: KernelState, t: Tid): string;
+  /** The thread that takes action `t`: the action is the tid. */
+  actor(s: KernelState, t: Tid): number;
   /** Like step(), also returning the labels of the steps run (the action's step and the local ones folded into it). */
   stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] };
 }
@@ -160,6 +162,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
     stepWithLabels,
     encode: s => JSON.stringify(s),
     label: labelOf,
+    actor: (_s, t) => t,
   };
 }
 

@@ -27,6 +27,11 @@ const ok: [string, string[], Command][] = [
   ['check --symmetry on', ['check', '--symmetry=on'], { ...checkDefaults, symmetry: true }],
   ['check --strategy random --seed N --walks N', ['check', '--strategy', 'random', '--seed', '42', '--walks', '10'], { ...checkDefaults, strategy: 'random', seed: 42, walks: 10 }],
   ['check --strategy random (default seed and walks)', ['check', '--strategy', 'random'], { ...checkDefaults, strategy: 'random' }],
+  ['check --workers K (parallel bfs)', ['check', '--workers', '2'], { ...checkDefaults, workers: 2 }],
+  ['check --strategy pct --seed --walks --pct-depth --workers --shard', ['check', '--strategy', 'pct', '--seed', '3', '--walks', '50', '--pct-depth', '2', '--workers', '2', '--shard', '1/4'],
+    { ...checkDefaults, strategy: 'pct', seed: 3, walks: 50, pctDepth: 2, workers: 2, shard: { index: 1, count: 4 } }],
+  ['check --strategy random --shard 0/1', ['check', '--strategy', 'random', '--shard', '0/1'], { ...checkDefaults, strategy: 'random', shard: { index: 0, count: 1 } }],
+  ['check --max-preemptions N', ['check', '--max-preemptions', '2'], { ...checkDefaults, maxPreemptions: 2 }],
   ['check --trace FILE', ['check', '--trace', 'out/t.json'], { ...checkDefaults, trace: 'out/t.json' }],
   ['check --json', ['check', '--json'], { ...checkDefaults, json: true }],
   ['check --no-time', ['check', '--no-time'], { ...checkDefaults, time: false }],
@@ -51,7 +56,23 @@ for (const [title, argv, expected] of ok) {
 
 /** [title, argv, a fragment the message must contain] */
 const bad: [string, string[], string][] = [
-  ['bad --strategy', ['check', '--strategy', 'pct'], 'pct'],
+  ['bad --strategy', ['check', '--strategy', 'tso'], 'tso'],
+  ['--workers 0', ['check', '--workers', '0'], '--workers: expected 1 to 64, got 0'],
+  ['--workers 65', ['check', '--workers', '65'], '--workers: expected 1 to 64'],
+  ['--workers two', ['check', '--workers', 'two'], 'two'],
+  ['--workers with dfs', ['check', '--strategy', 'dfs', '--workers', '2'], '--workers applies to --strategy bfs, random or pct'],
+  ['--shard with bfs', ['check', '--shard', '0/2'], '--shard applies to --strategy random or pct'],
+  ['--shard 2/2', ['check', '--strategy', 'random', '--shard', '2/2'], '0 <= I < N'],
+  ['--shard 0/0', ['check', '--strategy', 'random', '--shard', '0/0'], '0 <= I < N'],
+  ['--shard 1', ['check', '--strategy', 'random', '--shard', '1'], '--shard: expected I/N'],
+  ['--pct-depth without pct', ['check', '--strategy', 'random', '--pct-depth', '2'], '--pct-depth applies only to --strategy pct'],
+  ['--pct-depth 0', ['check', '--strategy', 'pct', '--pct-depth', '0'], '--pct-depth: expected at least 1'],
+  ['--max-preemptions with dfs', ['check', '--strategy', 'dfs', '--max-preemptions', '1'], '--max-preemptions applies to --strategy bfs'],
+  ['--max-preemptions with --workers', ['check', '--max-preemptions', '1', '--workers', '2'], 'does not combine with --workers'],
+  ['--max-preemptions with --max-depth', ['check', '--max-preemptions', '1', '--max-depth', '9'], 'does not combine with --max-depth'],
+  ['--max-states with pct', ['check', '--strategy', 'pct', '--max-states', '9'], '--max-states does not apply to a swarm'],
+  ['--strategy pct in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--strategy', 'pct'], "applies to 'check'"],
+  ['--workers in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--workers', '2'], '--workers'],
   ['--seed without random', ['check', '--seed', '3'], '--seed applies only to --strategy random'],
   ['--walks without random', ['check', '--walks', '3'], '--walks applies only to --strategy random'],
   ['--seed abc', ['check', '--strategy', 'random', '--seed', 'abc'], 'abc'],
@@ -100,7 +121,7 @@ test('a rejected option that does not apply names the verb', (t) => {
 });
 
 test('USAGE documents every verb, every check option and the exit codes', (t) => {
-  for (const w of ['check', 'replay', 'list', 'show', '--variant', '--strategy', '--max-depth', '--max-states', '--trace', '--json', '--no-time']) {
+  for (const w of ['check', 'replay', 'list', 'show', '--variant', '--strategy', '--max-depth', '--max-states', '--trace', '--json', '--no-time', '--workers', '--shard', '--max-preemptions', '--pct-depth', 'pct']) {
     t.true(USAGE.includes(w), w);
   }
   for (const code of ['0', '1', '2', '3']) t.regex(USAGE, new RegExp(`\\b${code}\\b`));

@@ -100,7 +100,7 @@ const rejects: [string, (o: { [k: string]: unknown }) => unknown, string][] = [
   ['a final fingerprint of 15 digits', o => ({ ...o, final: '0123456789abcde' }), 'final'],
   ['a final fingerprint in upper case', o => ({ ...o, final: '0123456789ABCDEF' }), 'final'],
   ['a final fingerprint that is a number', o => ({ ...o, final: 1234 }), 'final'],
-  ['a bad strategy', o => ({ ...o, strategy: 'pct' }), 'strategy'],
+  ['a bad strategy', o => ({ ...o, strategy: 'tso' }), 'strategy'],
   ['a missing property', o => { delete o['property']; return o; }, 'property'],
   ['a variant that is not a string', o => ({ ...o, variant: 3 }), 'variant'],
   ['an embedded scenario with a bad field', o => ({ ...o, scenario: { ...(o['scenario'] as object), areas: [{ name: 'A', pages: 0, kind: 'anon' }] } }), 'scenario.areas[0].pages'],

@@ -7,7 +7,7 @@
  *   kernel     the kernel version the mainline model follows ("v6.18")
  *   scenario   the scenario, embedded (validated again on load)
  *   variant    the variant name the trace was found on (a built-in name or the file given to --variant)
- *   strategy   "bfs" | "dfs" | "random" (the search that found it)
+ *   strategy   "bfs" | "dfs" | "random" | "pct" (the search that found it)
  *   property   the violated property; message: its explanation
  *   steps      [{ choice, label }]: the action index taken at each step and its
  *              label "thread fn():label" (replay checks every label)
@@ -26,7 +26,7 @@ export interface Trace {
   kernel: string;
   scenario: Scenario;
   variant: string;
-  strategy: 'bfs' | 'dfs' | 'random';
+  strategy: 'bfs' | 'dfs' | 'random' | 'pct';
   property: string;
   message: string;
   steps: TraceStep[];
@@ -52,7 +52,7 @@ export function parseTrace(input: unknown): Trace {
   for (const k of ['tool', 'kernel', 'variant', 'property', 'message', 'final'] as const) {
     if (typeof o[k] !== 'string') fail(k, 'a string', o[k]);
   }
-  if (o['strategy'] !== 'bfs' && o['strategy'] !== 'dfs' && o['strategy'] !== 'random') fail('strategy', '"bfs", "dfs" or "random"', o['strategy']);
+  if (o['strategy'] !== 'bfs' && o['strategy'] !== 'dfs' && o['strategy'] !== 'random' && o['strategy'] !== 'pct') fail('strategy', '"bfs", "dfs", "random" or "pct"', o['strategy']);
   if (!/^[0-9a-f]{16}$/.test(o['final'] as string)) fail('final', '16 lowercase hex digits', o['final']);
   if (!Array.isArray(o['steps'])) fail('steps', 'an array', o['steps']);
   const steps = (o['steps'] as unknown[]).map((s, i) => {
@@ -70,7 +70,7 @@ export function parseTrace(input: unknown): Trace {
   }
   return {
     format: TRACE_FORMAT, tool: o['tool'] as string, kernel: o['kernel'] as string, scenario,
-    variant: o['variant'] as string, strategy: o['strategy'] as 'bfs' | 'dfs' | 'random',
+    variant: o['variant'] as string, strategy: o['strategy'] as 'bfs' | 'dfs' | 'random' | 'pct',
     property: o['property'] as string, message: o['message'] as string, steps, final: o['final'] as string,
   };
 }
