@@ -46,6 +46,8 @@ const MODELLED = new Set([
   'fork-event', 'fork-no-feature', 'remap-move-unmaps-source', 'remove-two-vmas',
   'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
   'continue-shmem', 'continue-errors', 'continue-eagain', 'continue-partial', 'continue-minor-fault',
+  'hugetlb-register-modes', 'hugetlb-register-alignment', 'hugetlb-copy-zeropage', 'hugetlb-continue',
+  'hugetlb-fill-errors', 'hugetlb-private-copy-continue', 'hugetlb-unregister-split',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {
@@ -151,6 +153,27 @@ export const eventCases: readonly ConformanceCase[] = [
     areas: [area('H', 1, 'hugetlb')], uffds: [{ name: 'U', register: [reg('H', 0, 1, ['MINOR'])] }],
     threads: [worker('w', [raw('U', 'CONTINUE', 'H', 0, HPAGE), raw('U', 'CONTINUE', 'H', 0, PAGE)])],
   }, ['w'], 1),
+
+  kase('hugetlb-fill-errors', 'hugetlb (MAP_SHARED) COPY/ZEROPAGE/CONTINUE errors: dst or len inside a huge page EINVAL (copy = -22), ZEROPAGE EINVAL (-22), CONTINUE bad mode and wraparound EINVAL (unwritten), WP on a range not registered WP EINVAL (-22); COPY of 2 huge pages over a filled second one: EAGAIN, copy = 2 MiB (partial); CONTINUE over a mapped page EEXIST (-17), with no page-cache page EFAULT (-14)', {
+    areas: [area('H', 3, 'hugetlb')], uffds: [{ name: 'U', register: [reg('H', 0, 3, ['MISSING', 'MINOR'])] }],
+    threads: [worker('w', [
+      raw('U', 'COPY', 'H', PAGE, HPAGE), raw('U', 'COPY', 'H', 0, PAGE), raw('U', 'ZEROPAGE', 'H', 0, HPAGE),
+      raw('U', 'CONTINUE', 'H', 0, HPAGE, 4), raw('U', 'CONTINUE', 'H', 0, HUGE_LEN), raw('U', 'CONTINUE', 'H', 0, HPAGE, 2),
+      raw('U', 'COPY', 'H', HPAGE, HPAGE, 0, 3), raw('U', 'COPY', 'H', 0, 2 * HPAGE), raw('U', 'CONTINUE', 'H', 0, HPAGE),
+      raw('U', 'CONTINUE', 'H', 2 * HPAGE, HPAGE), raw('U', 'CONTINUE', 'H', 0, 3 * HPAGE), read('H', 0), read('H', 1),
+    ])],
+  }, ['w'], 3),
+  kase('hugetlb-private-copy-continue', 'hugetlb MAP_PRIVATE: COPY makes an anonymous huge page (not in the page cache): CONTINUE there EFAULT; a fault blocks, COPY wakes it; writes after COPY need no fault', {
+    areas: [area('H', 2, 'hugetlb', { shared: false })], uffds: [{ name: 'U', register: [reg('H', 0, 2, ['MISSING', 'MINOR'])] }],
+    threads: [
+      worker('w', [copy('U', 'H', 0, 5), raw('U', 'CONTINUE', 'H', 0, HPAGE), raw('U', 'CONTINUE', 'H', HPAGE, HPAGE), read('H', 0), { op: 'write', area: 'H', page: 0, value: 6 }, read('H', 0)]),
+      worker('t', [read('H', 1)]), monitor('m', [readMsgs('U'), copy('U', 'H', 1, 7)]),
+    ],
+  }, ['w', 't', 'm', 't'], 2),
+  kase('hugetlb-unregister-split', 'hugetlb: UNREGISTER of a registered range whose end falls inside a huge page (the split fails): EINVAL; an aligned one: 0', {
+    areas: [area('H', 2, 'hugetlb')], uffds: [{ name: 'U', register: [reg('H', 0, 2)] }],
+    threads: [worker('w', [raw('U', 'UNREGISTER', 'H', 0, HPAGE + PAGE), raw('U', 'UNREGISTER', 'H', 0, HPAGE), raw('U', 'COPY', 'H', 0, HPAGE), raw('U', 'COPY', 'H', HPAGE, HPAGE)])],
+  }, ['w'], 2),
 
   // ---------------------------------------------------------------- UFFDIO_CONTINUE (shmem)
   kase('continue-shmem', 'shmem MINOR: CONTINUE with no page cache page: EFAULT; after COPY then MADV_DONTNEED (pte gone, page cache kept): CONTINUE maps it (mapped = 4096); again: EEXIST', {

@@ -13,11 +13,12 @@
  * are decimal unless written 0x..., pages are counted inside their area.
  * Declarations come first, then the schedule:
  *
- *   area NAME anon|shmem|hugetlb PAGES [unmapped]
+ *   area NAME anon|shmem|hugetlb|hugetlb-shared PAGES [unmapped]
  *                                     mmap MAP_PRIVATE|MAP_ANONYMOUS (anon), MAP_SHARED|MAP_ANONYMOUS
- *                                     (shmem) or MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb: its
- *                                     pages are 2 MiB huge pages, and page numbers in that area count
- *                                     huge pages); areas are laid out in order with an unmapped guard
+ *                                     (shmem), MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb) or
+ *                                     MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb-shared: a hugetlbfs
+ *                                     file with a page cache); hugetlb pages are 2 MiB huge pages, and
+ *                                     page numbers in that area count huge pages; areas are laid out in order with an unmapped guard
  *                                     page after each, so they never merge. "unmapped": the address
  *                                     range is reserved for the layout but unmapped just before the
  *                                     first "run" (a target for mremap MREMAP_FIXED)
@@ -126,7 +127,7 @@ static const char *kind_name[] = { "read", "write", "api", "register", "unregist
 static const int arity[] = { 4, 5, 4, 7, 6, 6, 9, 8, 3, 4, 5, 6, 9, 2, 9 };
 
 enum kindof { A_ANON, A_SHMEM, A_HUGETLB };
-struct area { char name[40]; enum kindof kind; int pages; int unmapped; char *base; size_t unit; };
+struct area { char name[40]; enum kindof kind; int shared; int pages; int unmapped; char *base; size_t unit; };
 struct uffd { char name[40]; int nonblock; int fd; };
 struct op {
   enum kind kind; int uffd, area, first, pages, byte, dontwake, wake_eexist, max; uint64_t features, modes;
@@ -249,12 +250,13 @@ static void parse(FILE *in) {
     for (int i = n; i < 12; i++) w[i] = NULL;
     if (n == 0 || w[0][0] == '#') continue;
     if (!strcmp(w[0], "area")) {
-      if (nareas == MAXN || n < 4 || n > 5 || (n == 5 && strcmp(w[4], "unmapped"))) fail("line %d: area NAME anon|shmem|hugetlb PAGES [unmapped]", line);
+      if (nareas == MAXN || n < 4 || n > 5 || (n == 5 && strcmp(w[4], "unmapped"))) fail("line %d: area NAME anon|shmem|hugetlb|hugetlb-shared PAGES [unmapped]", line);
       struct area *a = &areas[nareas++];
       copy_name(a->name, w[1], line);
       if (!strcmp(w[2], "anon")) a->kind = A_ANON;
       else if (!strcmp(w[2], "shmem")) a->kind = A_SHMEM;
       else if (!strcmp(w[2], "hugetlb")) a->kind = A_HUGETLB;
+      else if (!strcmp(w[2], "hugetlb-shared")) { a->kind = A_HUGETLB; a->shared = 1; }
       else fail("line %d: kind %s", line, w[2]);
       a->unit = a->kind == A_HUGETLB ? HPG : PG;
       a->unmapped = n == 5;
@@ -750,7 +752,7 @@ int main(int argc, char **argv) {
     struct area *a = &areas[i];
     size_t len = (size_t)a->pages * a->unit;
     if (a->kind == A_HUGETLB) next = (char *)(((uintptr_t)next + HPG - 1) & ~(HPG - 1));
-    int flags = MAP_FIXED | MAP_ANONYMOUS | (a->kind == A_SHMEM ? MAP_SHARED : MAP_PRIVATE) | (a->kind == A_HUGETLB ? MAP_HUGETLB : 0);
+    int flags = MAP_FIXED | MAP_ANONYMOUS | (a->kind == A_SHMEM || a->shared ? MAP_SHARED : MAP_PRIVATE) | (a->kind == A_HUGETLB ? MAP_HUGETLB : 0);
     a->base = a->unmapped ? next : mmap(next, len, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (a->base == MAP_FAILED) fail("mmap area %s: %s", a->name, errname(errno));
     if (munmap(next + len, PG)) fail("munmap guard: %s", errname(errno));

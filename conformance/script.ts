@@ -10,7 +10,8 @@
  * same on both paths), only the rest is read here.
  *
  * Shapes (mremap, madvise and raw_ioctl are now also model operations: model/scenario.ts):
- *   areas: { name, pages, kind: 'anon'|'shmem'|'hugetlb', mapped?: false }  (hugetlb pages are 2 MiB)
+ *   areas: { name, pages, kind: 'anon'|'shmem'|'hugetlb', mapped?: false }  (hugetlb pages are 2 MiB; a hugetlb area is
+ *   MAP_SHARED unless shared: false, as in the model)
  *   { op: 'mremap', area, first, pages, new_pages, flags: ['MREMAP_MAYMOVE'|'MREMAP_FIXED'|'MREMAP_DONTUNMAP'], to: { area, first } | null }
  *   { op: 'madvise', area, first, pages, advice: 'MADV_DONTNEED'|'MADV_REMOVE' }
  *   { op: 'fork' }
@@ -144,8 +145,11 @@ function looseLayout(raw: Obj): Layout {
 
 function layoutOf(sc: Scenario): Layout {
   const other = sc.areas.find(a => a.file !== a.name || a.cached !== null || (a.kind === 'shmem' && !a.shared));
-  if (other !== undefined) throw new ConformanceError(`area ${other.name}: the runner maps each shmem area MAP_SHARED as a file of its own, empty (no file, cached or shared: false)`);
-  return { areas: sc.areas.map(a => ({ name: a.name, pages: a.pages, kind: a.kind, mapped: true })), uffds: sc.uffds, threads: sc.threads };
+  if (other !== undefined) throw new ConformanceError(`area ${other.name}: the runner maps each shmem area MAP_SHARED and each hugetlb area as a file of its own, empty (no file, cached; shmem not shared: false)`);
+  if (sc.hugetlb_fault_mutexes !== undefined) throw new ConformanceError('hugetlb_fault_mutexes: the kernel\'s fault mutex table cannot be resized from user space (the runner cannot run it)');
+  // A hugetlb area is MAP_ANONYMOUS|MAP_HUGETLB: MAP_SHARED ("hugetlb-shared", a hugetlbfs file with a page cache) or MAP_PRIVATE.
+  const kind = (a: Scenario['areas'][number]): string => (a.kind === 'hugetlb' && a.shared ? 'hugetlb-shared' : a.kind);
+  return { areas: sc.areas.map(a => ({ name: a.name, pages: a.pages, kind: kind(a), mapped: true })), uffds: sc.uffds, threads: sc.threads };
 }
 
 function opLine(l: Layout, op: Op | Obj, bases: readonly number[]): string {

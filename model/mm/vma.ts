@@ -50,7 +50,7 @@ export function storeToFile(d: KernelState, file: number, idx: number, value: nu
   if (cache === undefined || idx >= cache.length) throw new Error(`[model bug] no page ${idx} in file ${file}`);
   cache[idx] = value;
   for (const v of d.mm.vmas) {
-    if (v.kind !== 'shmem' || v.file !== file) continue;
+    if (v.kind === 'anon' || v.file !== file) continue;
     const p = v.start + (idx - v.pgoff);
     if (p < v.start || p >= v.end) continue;
     const pte = d.mm.pte[p] ?? null;
