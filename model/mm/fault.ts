@@ -21,7 +21,7 @@ import type { Kernel, KernelFn } from '../engine.js';
 import { call, goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
-import { linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { cachedFolioPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
 import { hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
@@ -84,8 +84,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
     const content = cache[idx] ?? 0;
     // finish_fault(): a shared mapping maps the folio writable (do_shared_fault()); a private one
     // maps it read-only on a read (do_read_fault()) or maps an anonymous copy on a write (do_cow_fault()).
-    d.mm.pte[page] = vma.shared ? { content, writable: true, cache: true }
-      : write ? { content, writable: true, cache: false } : { content, writable: false, cache: true };
+    d.mm.pte[page] = cachedFolioPte(vma.shared, write, content);
   }
   mmap_read_unlock(d, t);
   ret(d, t, 0);

@@ -25,11 +25,11 @@
  * the mutex is not FIFO (any waiter may take it once free, as with optimistic
  * spinning); reservations, i_size (SIGBUS) and allocation failures are not modelled.
  */
-import type { Kernel, KernelFn } from '../engine.js';
+import type { Kernel, KernelFn, Step } from '../engine.js';
 import { call, goTo, local, ret, setLocal, thread, top } from '../engine.js';
 import type { KernelState, Pte, Tid, Vma } from '../state.js';
 import { mmap_read_unlock } from '../kernel/rwsem.js';
-import { linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { cachedFolioPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
 
 /** Model pages per hugetlb key: file * KEY_STRIDE + index (scenario areas have at most 64 pages). */
 const KEY_STRIDE = 64;
@@ -81,6 +81,23 @@ export function faultMutexGuarded(): { guard: (s: KernelState, t: Tid) => boolea
   };
 }
 
+/**
+ * The step at which a fault or a fill takes the fault mutex in local `hash`:
+ * mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(vma)
+ * (ghost local `vma_lock`); then `next`.
+ */
+export function faultMutexLockStep(doc: string, next: string): Step {
+  return {
+    doc,
+    ...faultMutexGuarded(),
+    run: (d, t) => {
+      fault_mutex_lock(d, t, local<number>(d, t, 'hash'));
+      setLocal(d, t, 'vma_lock', true);
+      goTo(d, t, next);
+    },
+  };
+}
+
 /** What hugetlb_no_page() maps, or null when it hands the fault to userfaultfd (reason in `reason`). */
 function hugetlbNoPage(d: KernelState, v: Vma, page: number, write: boolean): { pte: Pte } | { reason: 'VM_UFFD_MISSING' | 'VM_UFFD_MINOR' } {
   const cache = d.mm.page_cache[v.file];
@@ -103,8 +120,7 @@ function hugetlbNoPage(d: KernelState, v: Vma, page: number, write: boolean): { 
   // The folio is in the page cache: "Check for page in userfault range." -> VM_UFFD_MINOR.
   if (userfaultfd_minor(v)) return { reason: 'VM_UFFD_MINOR' };
   // hugetlb_add_file_rmap(); shared: writable; private: read-only, and a write CoWs (hugetlb_wp()) into an anon copy.
-  if (v.shared) return { pte: { content: folio, writable: true, cache: true } };
-  return { pte: write ? { content: folio, writable: true, cache: false } : { content: folio, writable: false, cache: true } };
+  return { pte: cachedFolioPte(v.shared, write, folio) };
 }
 
 /** The end of a fault handled without userfaultfd: hugetlb_vma_unlock_read(); mutex_unlock(); (caller) mmap_read_unlock(). */
@@ -125,15 +141,7 @@ export const hugetlb_fault: KernelFn = {
   cites: 'mm/hugetlb.c: hugetlb_fault(), hugetlb_no_page(), hugetlb_handle_userfault()',
   entry: 'mutex_lock',
   steps: {
-    mutex_lock: {
-      doc: 'hash = hugetlb_fault_mutex_hash(mapping, idx); mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(vma)',
-      ...faultMutexGuarded(),
-      run: (d, t) => {
-        fault_mutex_lock(d, t, local<number>(d, t, 'hash'));
-        setLocal(d, t, 'vma_lock', true);
-        goTo(d, t, 'hugetlb_no_page');
-      },
-    },
+    mutex_lock: faultMutexLockStep('hash = hugetlb_fault_mutex_hash(mapping, idx); mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(vma)', 'hugetlb_no_page'),
     hugetlb_no_page: {
       doc: 'huge_ptep_get(): present -> access flags, or hugetlb_wp() (CoW) on a write to a read-only pte; none -> hugetlb_no_page(): no folio and VM_UFFD_MISSING, or a folio and VM_UFFD_MINOR -> hugetlb_handle_userfault(); else allocate/map the folio; unlock vma lock, mutex, mmap_lock',
       run: (d, t) => {

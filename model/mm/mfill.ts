@@ -34,7 +34,7 @@ import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_read } from '../kernel/
 import { ctxOf } from '../uffd/ctx.js';
 import { eventsInFlight, viewAdd } from '../uffd/event.js';
 import { linear_page_index, storeToFile, vma_lookup } from './vma.js';
-import { fault_mutex_lock, fault_mutex_unlock, faultMutexGuarded, hugetlb_fault_mutex_hash } from './hugetlb.js';
+import { fault_mutex_unlock, faultMutexLockStep, hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 /** MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE (include/linux/userfaultfd_k.h). */
 export type FillMode = 'copy' | 'zeropage' | 'continue';
@@ -150,32 +150,16 @@ function hugetlb_mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: num
 
 /** mfill_atomic_hugetlb()'s page loop: take the page's fault mutex, then fill it and drop the mutex. */
 const hugetlbFillSteps: { [label: string]: Step } = {
-  hugetlb_fault_mutex_lock: {
-    doc: 'idx = linear_page_index(); hash = hugetlb_fault_mutex_hash(mapping, idx); mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(dst_vma)',
-    ...faultMutexGuarded(),
-    run: (d, t) => {
-      fault_mutex_lock(d, t, local<number>(d, t, 'hash'));
-      setLocal(d, t, 'vma_lock', true);
-      goTo(d, t, 'hugetlb_mfill_atomic_pte');
-    },
-  },
+  hugetlb_fault_mutex_lock: faultMutexLockStep('idx = linear_page_index(); hash = hugetlb_fault_mutex_hash(mapping, idx); mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(dst_vma)', 'hugetlb_mfill_atomic_pte'),
   hugetlb_mfill_atomic_pte: {
     doc: 'COPY: pte not none -> -EEXIST; hugetlb_mfill_atomic_pte() (CONTINUE: no folio -> -EFAULT; COPY shared: folio cached -> -EEXIST; PTL: pte not none -> -EEXIST; install); hugetlb_vma_unlock_read(); mutex_unlock(); next page, or on error/at the end up_read(map_changing_lock) and uffd_mfill_unlock()',
     run: (d, t) => {
-      const dst = local<number>(d, t, 'dst');
-      const len = local<number>(d, t, 'len');
-      const copied = local<number>(d, t, 'copied');
-      const err = hugetlb_mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), local<boolean>(d, t, 'private_ro'));
+      const next = local<number>(d, t, 'dst') + local<number>(d, t, 'copied');
+      const err = hugetlb_mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), next, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), local<boolean>(d, t, 'private_ro'));
       setLocal(d, t, 'vma_lock', false);
       fault_mutex_unlock(d, t, local<number>(d, t, 'hash'));
-      const done = err === null ? copied + 1 : copied;
-      setLocal(d, t, 'copied', done);
-      if (err !== null || done === len) {
-        unlockFill(d, t);
-        ret(d, t, done > 0 ? done : err);
-        return;
-      }
-      setLocal(d, t, 'hash', hugetlb_fault_mutex_hash(d, vma_lookup(d, dst + done)!, dst + done));
+      if (fillCounted(d, t, err)) return;
+      setLocal(d, t, 'hash', hugetlb_fault_mutex_hash(d, vma_lookup(d, next + 1)!, next + 1));
       goTo(d, t, 'hugetlb_fault_mutex_lock');
     },
   },
@@ -233,18 +217,24 @@ function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, mod
  * privateReadOnly = false is variant continue-private-writable (CONTINUE maps a MAP_PRIVATE folio writable).
  */
 function fillNext(d: KernelState, t: Tid, privateReadOnly = true): void {
-  const dst = local<number>(d, t, 'dst');
-  const len = local<number>(d, t, 'len');
+  const next = local<number>(d, t, 'dst') + local<number>(d, t, 'copied');
+  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), next, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), privateReadOnly);
+  if (!fillCounted(d, t, err)) goTo(d, t, 'mfill_atomic_pte');
+}
+
+/**
+ * After the page at dst+copied was filled (err null) or failed: count it; on
+ * an error or once every page is done, unlock and return the pages filled
+ * (or the errno if none) and say true; else false (the caller goes on).
+ */
+function fillCounted(d: KernelState, t: Tid, err: string | null): boolean {
   const copied = local<number>(d, t, 'copied');
-  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), privateReadOnly);
   const done = err === null ? copied + 1 : copied;
   setLocal(d, t, 'copied', done);
-  if (err !== null || done === len) {
-    unlockFill(d, t);
-    ret(d, t, done > 0 ? done : err);
-    return;
-  }
-  goTo(d, t, 'mfill_atomic_pte');
+  if (err === null && done < local<number>(d, t, 'len')) return false;
+  unlockFill(d, t);
+  ret(d, t, done > 0 ? done : err);
+  return true;
 }
 
 /**
