@@ -48,6 +48,7 @@ const MODELLED = new Set([
   'continue-shmem', 'continue-errors', 'continue-eagain', 'continue-partial', 'continue-minor-fault',
   'hugetlb-register-modes', 'hugetlb-register-alignment', 'hugetlb-copy-zeropage', 'hugetlb-continue',
   'hugetlb-fill-errors', 'hugetlb-private-copy-continue', 'hugetlb-unregister-split',
+  'hugetlb-minor-fault-second-mapping', 'hugetlb-private-minor-cow', 'continue-second-mapping-shmem', 'continue-private-cow-shmem',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {
@@ -175,7 +176,36 @@ export const eventCases: readonly ConformanceCase[] = [
     threads: [worker('w', [raw('U', 'UNREGISTER', 'H', 0, HPAGE + PAGE), raw('U', 'UNREGISTER', 'H', 0, HPAGE), raw('U', 'COPY', 'H', 0, HPAGE), raw('U', 'COPY', 'H', HPAGE, HPAGE)])],
   }, ['w'], 2),
 
+  kase('hugetlb-minor-fault-second-mapping', 'hugetlbfs file mapped twice (a memfd, MFD_HUGETLB), A registered MINOR, B not: gc writes B[0] (its fault puts the huge page in the page cache); t0 reads A[0]: a minor fault (flags 4); CONTINUE maps it (mapped = 2 MiB) and wakes t0, which sees 42; again EEXIST; t0 writes A[0] and B[0] shows it', {
+    areas: [area('A', 1, 'hugetlb', { file: 'heap' }), area('B', 1, 'hugetlb', { file: 'heap' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [read('A', 0), { op: 'write', area: 'A', page: 0, value: 7 }, read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, HPAGE), raw('U', 'CONTINUE', 'A', 0, HPAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0'], 2),
+  kase('hugetlb-private-minor-cow', 'hugetlbfs file F mapped MAP_PRIVATE by A (registered MINOR) and MAP_SHARED by B: after gc writes B[0] = 42, t0\'s write to A[0] is a minor fault (flags 5); CONTINUE maps the folio read-only, so the retried write CoWs: A[0] = 9, B[0] stays 42', {
+    areas: [area('A', 1, 'hugetlb', { shared: false, file: 'F' }), area('B', 1, 'hugetlb', { file: 'F' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [{ op: 'write', area: 'A', page: 0, value: 9 }, read('A', 0), read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, HPAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0'], 3),
+
   // ---------------------------------------------------------------- UFFDIO_CONTINUE (shmem)
+  kase('continue-second-mapping-shmem', 'shmem file mapped twice (a memfd), A registered MINOR, B not: gc writes B[0]; t0 reads A[0]: a minor fault (flags 4); CONTINUE maps it (mapped = 4096) and wakes t0, which sees 42; again EEXIST; t0 writes A[0] and B[0] shows it', {
+    areas: [area('A', 1, 'shmem', { file: 'heap' }), area('B', 1, 'shmem', { file: 'heap' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [read('A', 0), { op: 'write', area: 'A', page: 0, value: 7 }, read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, PAGE), raw('U', 'CONTINUE', 'A', 0, PAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0']),
+  kase('continue-private-cow-shmem', 'shmem file F mapped MAP_PRIVATE by A (registered MINOR) and MAP_SHARED by B: after gc writes B[0] = 42, t0\'s write to A[0] is a minor fault (flags 5); CONTINUE maps the folio read-only, so the retried write CoWs: A[0] = 9, B[0] stays 42', {
+    areas: [area('A', 1, 'shmem', { shared: false, file: 'F' }), area('B', 1, 'shmem', { file: 'F' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [{ op: 'write', area: 'A', page: 0, value: 9 }, read('A', 0), read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, PAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0']),
   kase('continue-shmem', 'shmem MINOR: CONTINUE with no page cache page: EFAULT; after COPY then MADV_DONTNEED (pte gone, page cache kept): CONTINUE maps it (mapped = 4096); again: EEXIST', {
     areas: [area('A', 2, 'shmem')], uffds: [{ name: 'U', register: [reg('A', 0, 2, ['MISSING', 'MINOR'])] }],
     threads: [worker('w', [

@@ -103,8 +103,8 @@ test('renaming interchangeable threads commutes with every step on hugetlb, wher
       { name: 't0', ops: [{ op: 'read', area: 'H', page: 0 }] }, { name: 't1', ops: [{ op: 'read', area: 'H', page: 0 }] },
       { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'H', page: 1 }, { op: 'serve', uffd: 'U', how: 'copy' }] }] });
   t.deepEqual(threadClasses(sc), [[0, 1]]);
-  t.true(assertAutomorphisms(t, sc, 'mainline', 3000) > 300);
-  t.true(assertAutomorphisms(t, sc, 'hugetlb-userfault-holding-mutex', 3000) > 100);
+  t.true(assertAutomorphisms(t, sc, 'mainline', 1000) > 300);
+  t.true(assertAutomorphisms(t, sc, 'hugetlb-userfault-holding-mutex', 1000) > 100);
 });
 
 function shape(r: ReturnType<typeof checkScenario>['result']) {
