@@ -1,10 +1,10 @@
 /**
  * Event, hugetlb and raw-ioctl conformance cases: the same format as
- * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK, and raw ioctl values
- * of REGISTER/UNREGISTER/WAKE/COPY/ZEROPAGE/WRITEPROTECT) run on the model and are part of
- * the suite (modelledEventCases). The rest are kernel-only, for what the model
- * cannot run yet (conformance/script.ts lists the shapes): hugetlb areas,
- * UFFDIO_CONTINUE (needs MINOR fault semantics), SIGBUS/WP_ASYNC. Not wired into the
+ * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK, raw ioctl values
+ * of REGISTER/UNREGISTER/WAKE/COPY/ZEROPAGE/WRITEPROTECT/CONTINUE, minor faults,
+ * hugetlb) run on the model and are part of the suite (modelledEventCases). The
+ * rest are kernel-only, for what the model cannot run yet (conformance/script.ts
+ * lists the shapes): SIGBUS/WP_ASYNC. Not wired into the
  * suite: `node dist/conformance/kernel-main.js` prints what this machine's
  * kernel does for each (the oracle for the model, once it has these
  * operations); test/conformance.test.ts only checks that each runs to the end.

@@ -4,8 +4,7 @@
  *
  * A case the model runs is validated by parseScenario() and written from the
  * parsed scenario. A case marked `kernelOnly` (operations or layouts the model
- * does not have yet: hugetlb areas, fork, raw CONTINUE,
- * features not modelled) is written from the raw objects: every
+ * does not have yet: features not modelled) is written from the raw objects: every
  * operation parseScenario() knows is still parsed by it (so defaults are the
  * same on both paths), only the rest is read here.
  *
