@@ -379,6 +379,18 @@ const raw: unknown[] = [
     ],
     expect: 'ok',
   },
+  {
+    name: 'hugetlb-continue-vs-unmap',
+    description: 't0 minor-faults on the cached huge page H[0] (MINOR-registered on U) while w munmaps A[0], an anon page registered on the same U with UFFD_FEATURE_EVENT_UNMAP: mmap_changing is per ctx, so m\'s UFFDIO_CONTINUE of the huge page gets EAGAIN (mapped = -EAGAIN) while the UNMAP event is pending; m (O_NONBLOCK) reads again and retries.',
+    areas: [{ name: 'H', pages: 1, kind: 'hugetlb', cached: 42 }, { name: 'A', pages: 1, kind: 'anon' }],
+    uffds: [{ name: 'U', nonblock: true, features: ['MINOR_HUGETLBFS', 'EVENT_UNMAP'], register: [{ area: 'H', first: 0, pages: 1, modes: ['MINOR'] }, { area: 'A', first: 0, pages: 1, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 1 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'continue', onEAGAIN: 'retry' }] },
+    ],
+    expect: 'ok',
+  },
 ];
 
 /** The built-in scenarios, validated (a bad built-in is a bug: it throws at load). */
