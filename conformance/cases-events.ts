@@ -49,6 +49,7 @@ const MODELLED = new Set([
   'hugetlb-register-modes', 'hugetlb-register-alignment', 'hugetlb-copy-zeropage', 'hugetlb-continue',
   'hugetlb-fill-errors', 'hugetlb-private-copy-continue', 'hugetlb-unregister-split',
   'hugetlb-minor-fault-second-mapping', 'hugetlb-private-minor-cow', 'continue-second-mapping-shmem', 'continue-private-cow-shmem',
+  'hugetlb-continue-eagain',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {
@@ -190,6 +191,14 @@ export const eventCases: readonly ConformanceCase[] = [
       monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, HPAGE)]),
     ],
   }, ['gc', 't0', 'm', 't0'], 3),
+  kase('hugetlb-continue-eagain', 'while an UNMAP event of the same uffd (an anon page) is unread: CONTINUE of a cached huge page fails with EAGAIN and mapped = -11; after the read it maps (2 MiB) what was written through the second mapping', {
+    areas: [area('H', 1, 'hugetlb', { file: 'heap' }), area('B', 1, 'hugetlb', { file: 'heap' }), area('A', 1, 'anon')],
+    uffds: [{ name: 'U', features: ['EVENT_UNMAP'], register: [reg('H', 0, 1, ['MINOR']), reg('A', 0, 1)] }],
+    threads: [
+      worker('w', [{ op: 'write', area: 'B', page: 0, value: 9 }, { op: 'munmap', area: 'A', first: 0, pages: 1 }]),
+      monitor('m', [raw('U', 'CONTINUE', 'H', 0, HPAGE), readMsgs('U')]), monitor('m2', [raw('U', 'CONTINUE', 'H', 0, HPAGE), read('H', 0)]),
+    ],
+  }, ['w', 'm', 'w', 'm2'], 2),
 
   // ---------------------------------------------------------------- UFFDIO_CONTINUE (shmem)
   kase('continue-second-mapping-shmem', 'shmem file mapped twice (a memfd), A registered MINOR, B not: gc writes B[0]; t0 reads A[0]: a minor fault (flags 4); CONTINUE maps it (mapped = 4096) and wakes t0, which sees 42; again EEXIST; t0 writes A[0] and B[0] shows it', {
