@@ -33,7 +33,7 @@ export const STATE_TIDS = {
 } as const satisfies Record<keyof KernelState, TidUse>;
 
 export const MM_TIDS = {
-  vmas: 'none', pte: 'none', mmap_lock: 'renamed', page_cache: 'none',
+  vmas: 'none', pte: 'none', mmap_lock: 'renamed', page_cache: 'none', hugetlb_fault_mutexes: 'none', hugetlb_fault_mutex: 'renamed',
 } as const satisfies Record<keyof Mm, TidUse>;
 
 export const CTX_TIDS = {
@@ -106,6 +106,11 @@ function renameRwSem(l: RwSem, to: readonly number[]): RwSem {
   };
 }
 
+/** hugetlb_fault_mutex_table owners renamed; the entries stay sorted by hash (they do not depend on tids). */
+function renameMutexes(m: Mm['hugetlb_fault_mutex'], to: readonly number[]): Mm['hugetlb_fault_mutex'] {
+  return m.length === 0 ? m : m.map(x => ({ hash: x.hash, owner: to[x.owner]! }));
+}
+
 const renameUwq = (u: Uwq, to: readonly number[]): Uwq => ({ ...u, tid: to[u.tid]! });
 const renameEwq = (e: Ewq, to: readonly number[]): Ewq => ({ ...e, tid: to[e.tid]! });
 const renameHolder = (h: Tid | null, to: readonly number[]): Tid | null => (h === null ? null : to[h]!);
@@ -139,7 +144,7 @@ export function renameState(s: KernelState, to: readonly number[]): KernelState 
   s.threads.forEach((th, t) => { threads[to[t]!] = { ...th, name: s.threads[to[t]!]!.name }; });
   return {
     ...s,
-    mm: { ...s.mm, mmap_lock: renameRwSem(s.mm.mmap_lock, to) },
+    mm: { ...s.mm, mmap_lock: renameRwSem(s.mm.mmap_lock, to), hugetlb_fault_mutex: renameMutexes(s.mm.hugetlb_fault_mutex, to) },
     uffd: s.uffd.map(c => renameCtx(c, to)),
     threads,
     unmaps: withTid(s.unmaps, to),
@@ -183,7 +188,9 @@ export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | n
   /** The fields that hold tids, renamed by `to` (null: the identity); hashed as sub() hashes the unrenamed objects. */
   const tidPart = (s: KernelState, to: readonly number[] | null): string => {
     const hash = (o: object, renamed: () => object): string => (to === null ? sub(o) : fingerprint64(JSON.stringify(renamed())));
-    let out = `L${hash(s.mm.mmap_lock, () => renameRwSem(s.mm.mmap_lock, to!))}U`;
+    let out = `L${hash(s.mm.mmap_lock, () => renameRwSem(s.mm.mmap_lock, to!))}`;
+    if (s.mm.hugetlb_fault_mutex.length > 0) out += `H${hash(s.mm.hugetlb_fault_mutex, () => renameMutexes(s.mm.hugetlb_fault_mutex, to!))}`;
+    out += 'U';
     for (const c of s.uffd) out += to === null || !ctxHoldsTids(c) ? sub(c) : hash(c, () => renameCtx(c, to));
     out += `M${hash(s.unmaps, () => withTid(s.unmaps, to!))}E${hash(s.events, () => withTid(s.events, to!))}`;
     out += `F${hash(s.fills_in_event, () => withTid(s.fills_in_event, to!))}R${hash(s.removing, () => withTid(s.removing, to!))}`;

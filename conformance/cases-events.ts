@@ -1,10 +1,10 @@
 /**
  * Event, hugetlb and raw-ioctl conformance cases: the same format as
- * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK, and raw ioctl values
- * of REGISTER/UNREGISTER/WAKE/COPY/ZEROPAGE/WRITEPROTECT) run on the model and are part of
- * the suite (modelledEventCases). The rest are kernel-only, for what the model
- * cannot run yet (conformance/script.ts lists the shapes): hugetlb areas,
- * UFFDIO_CONTINUE (needs MINOR fault semantics), SIGBUS/WP_ASYNC. Not wired into the
+ * conformance/cases.ts. Those in MODELLED (REMOVE, REMAP, FORK, raw ioctl values
+ * of REGISTER/UNREGISTER/WAKE/COPY/ZEROPAGE/WRITEPROTECT/CONTINUE, minor faults,
+ * hugetlb) run on the model and are part of the suite (modelledEventCases). The
+ * rest are kernel-only, for what the model cannot run yet (conformance/script.ts
+ * lists the shapes): SIGBUS/WP_ASYNC. Not wired into the
  * suite: `node dist/conformance/kernel-main.js` prints what this machine's
  * kernel does for each (the oracle for the model, once it has these
  * operations); test/conformance.test.ts only checks that each runs to the end.
@@ -46,6 +46,10 @@ const MODELLED = new Set([
   'fork-event', 'fork-no-feature', 'remap-move-unmaps-source', 'remove-two-vmas',
   'raw-copy-einval', 'raw-zeropage-einval', 'raw-range-einval', 'raw-range-holes', 'remap-grow-in-place', 'raw-writeprotect',
   'continue-shmem', 'continue-errors', 'continue-eagain', 'continue-partial', 'continue-minor-fault',
+  'hugetlb-register-modes', 'hugetlb-register-alignment', 'hugetlb-copy-zeropage', 'hugetlb-continue',
+  'hugetlb-fill-errors', 'hugetlb-private-copy-continue', 'hugetlb-unregister-split',
+  'hugetlb-minor-fault-second-mapping', 'hugetlb-private-minor-cow', 'continue-second-mapping-shmem', 'continue-private-cow-shmem',
+  'hugetlb-continue-eagain',
 ]);
 
 function kase(name: string, description: string, s: { areas: Obj[]; uffds: Obj[]; threads: Obj[] }, schedule: string[], hugePages?: number): ConformanceCase {
@@ -152,7 +156,65 @@ export const eventCases: readonly ConformanceCase[] = [
     threads: [worker('w', [raw('U', 'CONTINUE', 'H', 0, HPAGE), raw('U', 'CONTINUE', 'H', 0, PAGE)])],
   }, ['w'], 1),
 
+  kase('hugetlb-fill-errors', 'hugetlb (MAP_SHARED) COPY/ZEROPAGE/CONTINUE errors: dst or len inside a huge page EINVAL (copy = -22), ZEROPAGE EINVAL (-22), CONTINUE bad mode and wraparound EINVAL (unwritten), WP on a range not registered WP EINVAL (-22); COPY of 2 huge pages over a filled second one: EAGAIN, copy = 2 MiB (partial); CONTINUE over a mapped page EEXIST (-17), with no page-cache page EFAULT (-14)', {
+    areas: [area('H', 3, 'hugetlb')], uffds: [{ name: 'U', register: [reg('H', 0, 3, ['MISSING', 'MINOR'])] }],
+    threads: [worker('w', [
+      raw('U', 'COPY', 'H', PAGE, HPAGE), raw('U', 'COPY', 'H', 0, PAGE), raw('U', 'ZEROPAGE', 'H', 0, HPAGE),
+      raw('U', 'CONTINUE', 'H', 0, HPAGE, 4), raw('U', 'CONTINUE', 'H', 0, HUGE_LEN), raw('U', 'CONTINUE', 'H', 0, HPAGE, 2),
+      raw('U', 'COPY', 'H', HPAGE, HPAGE, 0, 3), raw('U', 'COPY', 'H', 0, 2 * HPAGE), raw('U', 'CONTINUE', 'H', 0, HPAGE),
+      raw('U', 'CONTINUE', 'H', 2 * HPAGE, HPAGE), raw('U', 'CONTINUE', 'H', 0, 3 * HPAGE), read('H', 0), read('H', 1),
+    ])],
+  }, ['w'], 3),
+  kase('hugetlb-private-copy-continue', 'hugetlb MAP_PRIVATE: COPY makes an anonymous huge page (not in the page cache): CONTINUE there EFAULT; a fault blocks, COPY wakes it; writes after COPY need no fault', {
+    areas: [area('H', 2, 'hugetlb', { shared: false })], uffds: [{ name: 'U', register: [reg('H', 0, 2, ['MISSING', 'MINOR'])] }],
+    threads: [
+      worker('w', [copy('U', 'H', 0, 5), raw('U', 'CONTINUE', 'H', 0, HPAGE), raw('U', 'CONTINUE', 'H', HPAGE, HPAGE), read('H', 0), { op: 'write', area: 'H', page: 0, value: 6 }, read('H', 0)]),
+      worker('t', [read('H', 1)]), monitor('m', [readMsgs('U'), copy('U', 'H', 1, 7)]),
+    ],
+  }, ['w', 't', 'm', 't'], 2),
+  kase('hugetlb-unregister-split', 'hugetlb: UNREGISTER of a registered range whose end falls inside a huge page (the split fails): EINVAL; an aligned one: 0', {
+    areas: [area('H', 2, 'hugetlb')], uffds: [{ name: 'U', register: [reg('H', 0, 2)] }],
+    threads: [worker('w', [raw('U', 'UNREGISTER', 'H', 0, HPAGE + PAGE), raw('U', 'UNREGISTER', 'H', 0, HPAGE), raw('U', 'COPY', 'H', 0, HPAGE), raw('U', 'COPY', 'H', HPAGE, HPAGE)])],
+  }, ['w'], 2),
+
+  kase('hugetlb-minor-fault-second-mapping', 'hugetlbfs file mapped twice (a memfd, MFD_HUGETLB), A registered MINOR, B not: gc writes B[0] (its fault puts the huge page in the page cache); t0 reads A[0]: a minor fault (flags 4); CONTINUE maps it (mapped = 2 MiB) and wakes t0, which sees 42; again EEXIST; t0 writes A[0] and B[0] shows it', {
+    areas: [area('A', 1, 'hugetlb', { file: 'heap' }), area('B', 1, 'hugetlb', { file: 'heap' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [read('A', 0), { op: 'write', area: 'A', page: 0, value: 7 }, read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, HPAGE), raw('U', 'CONTINUE', 'A', 0, HPAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0'], 2),
+  kase('hugetlb-private-minor-cow', 'hugetlbfs file F mapped MAP_PRIVATE by A (registered MINOR) and MAP_SHARED by B: after gc writes B[0] = 42, t0\'s write to A[0] is a minor fault (flags 5); CONTINUE maps the folio read-only, so the retried write CoWs: A[0] = 9, B[0] stays 42', {
+    areas: [area('A', 1, 'hugetlb', { shared: false, file: 'F' }), area('B', 1, 'hugetlb', { file: 'F' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [{ op: 'write', area: 'A', page: 0, value: 9 }, read('A', 0), read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, HPAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0'], 3),
+  kase('hugetlb-continue-eagain', 'while an UNMAP event of the same uffd (an anon page) is unread: CONTINUE of a cached huge page fails with EAGAIN and mapped = -11; after the read it maps (2 MiB) what was written through the second mapping', {
+    areas: [area('H', 1, 'hugetlb', { file: 'heap' }), area('B', 1, 'hugetlb', { file: 'heap' }), area('A', 1, 'anon')],
+    uffds: [{ name: 'U', features: ['EVENT_UNMAP'], register: [reg('H', 0, 1, ['MINOR']), reg('A', 0, 1)] }],
+    threads: [
+      worker('w', [{ op: 'write', area: 'B', page: 0, value: 9 }, { op: 'munmap', area: 'A', first: 0, pages: 1 }]),
+      monitor('m', [raw('U', 'CONTINUE', 'H', 0, HPAGE), readMsgs('U')]), monitor('m2', [raw('U', 'CONTINUE', 'H', 0, HPAGE), read('H', 0)]),
+    ],
+  }, ['w', 'm', 'w', 'm2'], 2),
+
   // ---------------------------------------------------------------- UFFDIO_CONTINUE (shmem)
+  kase('continue-second-mapping-shmem', 'shmem file mapped twice (a memfd), A registered MINOR, B not: gc writes B[0]; t0 reads A[0]: a minor fault (flags 4); CONTINUE maps it (mapped = 4096) and wakes t0, which sees 42; again EEXIST; t0 writes A[0] and B[0] shows it', {
+    areas: [area('A', 1, 'shmem', { file: 'heap' }), area('B', 1, 'shmem', { file: 'heap' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [read('A', 0), { op: 'write', area: 'A', page: 0, value: 7 }, read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, PAGE), raw('U', 'CONTINUE', 'A', 0, PAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0']),
+  kase('continue-private-cow-shmem', 'shmem file F mapped MAP_PRIVATE by A (registered MINOR) and MAP_SHARED by B: after gc writes B[0] = 42, t0\'s write to A[0] is a minor fault (flags 5); CONTINUE maps the folio read-only, so the retried write CoWs: A[0] = 9, B[0] stays 42', {
+    areas: [area('A', 1, 'shmem', { shared: false, file: 'F' }), area('B', 1, 'shmem', { file: 'F' })], uffds: [{ name: 'U', register: [reg('A', 0, 1, ['MINOR'])] }],
+    threads: [
+      worker('gc', [{ op: 'write', area: 'B', page: 0, value: 42 }]), worker('t0', [{ op: 'write', area: 'A', page: 0, value: 9 }, read('A', 0), read('B', 0)]),
+      monitor('m', [readMsgs('U'), raw('U', 'CONTINUE', 'A', 0, PAGE)]),
+    ],
+  }, ['gc', 't0', 'm', 't0']),
   kase('continue-shmem', 'shmem MINOR: CONTINUE with no page cache page: EFAULT; after COPY then MADV_DONTNEED (pte gone, page cache kept): CONTINUE maps it (mapped = 4096); again: EEXIST', {
     areas: [area('A', 2, 'shmem')], uffds: [{ name: 'U', register: [reg('A', 0, 2, ['MISSING', 'MINOR'])] }],
     threads: [worker('w', [

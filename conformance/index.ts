@@ -157,10 +157,21 @@ function isTranscript(v: unknown): v is Transcript {
   return typeof o === 'object' && o !== null && Array.isArray(o.entries) && Array.isArray(o.final);
 }
 
-/** Run the case on the real kernel through the compiled runner. */
+/**
+ * Run the case on the real kernel through the compiled runner. A case that
+ * needs huge pages gets them reserved for its run (and nr_hugepages put back
+ * after); if they cannot be, a ConformanceError says why.
+ */
 export function runOnKernel(c: ConformanceCase, runnerPath: string): Transcript {
   const script = scriptFor(c);
-  const r = spawnSync(runnerPath, [], { input: script, encoding: 'utf8', timeout: 30_000 });
+  const restore = (c.hugePages ?? 0) > 0 ? reserveHugePages(c.hugePages!) : (): void => undefined;
+  if (typeof restore !== 'function') throw new ConformanceError(`${c.name} needs ${c.hugePages} huge pages: ${restore.unavailable}`);
+  let r;
+  try {
+    r = spawnSync(runnerPath, [], { input: script, encoding: 'utf8', timeout: 30_000 });
+  } finally {
+    restore();
+  }
   if (r.error !== undefined) throw new ConformanceError(`${c.name}: the runner could not run: ${r.error.message}`);
   let parsed: unknown = null;
   try { parsed = JSON.parse(r.stdout); } catch { /* reported below */ }

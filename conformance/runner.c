@@ -13,11 +13,15 @@
  * are decimal unless written 0x..., pages are counted inside their area.
  * Declarations come first, then the schedule:
  *
- *   area NAME anon|shmem|hugetlb PAGES [unmapped]
+ *   area NAME anon|shmem|shmem-private|hugetlb|hugetlb-shared PAGES [unmapped] [file=AREA]
  *                                     mmap MAP_PRIVATE|MAP_ANONYMOUS (anon), MAP_SHARED|MAP_ANONYMOUS
- *                                     (shmem) or MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb: its
- *                                     pages are 2 MiB huge pages, and page numbers in that area count
- *                                     huge pages); areas are laid out in order with an unmapped guard
+ *                                     (shmem), MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb) or
+ *                                     MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB (hugetlb-shared: a hugetlbfs
+ *                                     file with a page cache); shmem-private maps a memfd MAP_PRIVATE.
+ *                                     "file=AREA" maps the file of the earlier area AREA (same kind of
+ *                                     file) at offset 0: such files are memfds (MFD_HUGETLB for
+ *                                     hugetlb) as long as the largest mapping; hugetlb pages are 2 MiB huge pages, and
+ *                                     page numbers in that area count huge pages; areas are laid out in order with an unmapped guard
  *                                     page after each, so they never merge. "unmapped": the address
  *                                     range is reserved for the layout but unmapped just before the
  *                                     first "run" (a target for mremap MREMAP_FIXED)
@@ -126,7 +130,7 @@ static const char *kind_name[] = { "read", "write", "api", "register", "unregist
 static const int arity[] = { 4, 5, 4, 7, 6, 6, 9, 8, 3, 4, 5, 6, 9, 2, 9 };
 
 enum kindof { A_ANON, A_SHMEM, A_HUGETLB };
-struct area { char name[40]; enum kindof kind; int pages; int unmapped; char *base; size_t unit; };
+struct area { char name[40]; enum kindof kind; int shared; int pages; int unmapped; int file; int fd; char *base; size_t unit; };
 struct uffd { char name[40]; int nonblock; int fd; };
 struct op {
   enum kind kind; int uffd, area, first, pages, byte, dontwake, wake_eexist, max; uint64_t features, modes;
@@ -249,15 +253,26 @@ static void parse(FILE *in) {
     for (int i = n; i < 12; i++) w[i] = NULL;
     if (n == 0 || w[0][0] == '#') continue;
     if (!strcmp(w[0], "area")) {
-      if (nareas == MAXN || n < 4 || n > 5 || (n == 5 && strcmp(w[4], "unmapped"))) fail("line %d: area NAME anon|shmem|hugetlb PAGES [unmapped]", line);
-      struct area *a = &areas[nareas++];
+      if (nareas == MAXN || n < 4 || n > 6) fail("line %d: area NAME anon|shmem|shmem-private|hugetlb|hugetlb-shared PAGES [unmapped] [file=AREA]", line);
+      struct area *a = &areas[nareas];
       copy_name(a->name, w[1], line);
       if (!strcmp(w[2], "anon")) a->kind = A_ANON;
-      else if (!strcmp(w[2], "shmem")) a->kind = A_SHMEM;
+      else if (!strcmp(w[2], "shmem")) { a->kind = A_SHMEM; a->shared = 1; }
+      else if (!strcmp(w[2], "shmem-private")) a->kind = A_SHMEM;
       else if (!strcmp(w[2], "hugetlb")) a->kind = A_HUGETLB;
+      else if (!strcmp(w[2], "hugetlb-shared")) { a->kind = A_HUGETLB; a->shared = 1; }
       else fail("line %d: kind %s", line, w[2]);
       a->unit = a->kind == A_HUGETLB ? HPG : PG;
-      a->unmapped = n == 5;
+      a->file = -1; a->fd = -1;
+      for (int i = 4; i < n; i++) {
+        if (!strcmp(w[i], "unmapped")) a->unmapped = 1;
+        else if (!strncmp(w[i], "file=", 5)) {
+          a->file = find("area", w[i] + 5);
+          if (a->file >= nareas || areas[a->file].kind != a->kind || a->kind == A_ANON || areas[a->file].file >= 0)
+            fail("line %d: file=%s must name an earlier shmem/hugetlb area of the same kind with a file of its own", line, w[i] + 5);
+        } else fail("line %d: %s is neither unmapped nor file=AREA", line, w[i]);
+      }
+      nareas++;
       a->pages = (int)num(w[3], line);
       if (a->pages < 1 || a->pages > MAXPAGES) fail("line %d: pages", line);
     } else if (!strcmp(w[0], "uffd")) {
@@ -746,12 +761,24 @@ int main(int argc, char **argv) {
   char *reserve = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (reserve == MAP_FAILED) fail("mmap reserve: %s", errname(errno));
   char *next = (char *)(((uintptr_t)reserve + HPG - 1) & ~(HPG - 1));
+  /* A file mapped by several areas (file=AREA), or a MAP_PRIVATE shmem area: a memfd as long as its largest mapping. */
+  for (int i = 0; i < nareas; i++) {
+    struct area *a = &areas[i];
+    int shared_file = a->kind == A_SHMEM && !a->shared;
+    size_t size = (size_t)a->pages * a->unit;
+    for (int j = i + 1; j < nareas; j++) if (areas[j].file == i) { shared_file = 1; if ((size_t)areas[j].pages * areas[j].unit > size) size = (size_t)areas[j].pages * areas[j].unit; }
+    if (a->file >= 0 || !shared_file) continue;
+    a->fd = (int)syscall(SYS_memfd_create, a->name, 1U /* MFD_CLOEXEC */ | (a->kind == A_HUGETLB ? 4U /* MFD_HUGETLB */ : 0U));
+    if (a->fd < 0) fail("memfd_create %s: %s", a->name, errname(errno));
+    if (ftruncate(a->fd, (off_t)size)) fail("ftruncate %s: %s", a->name, errname(errno));
+  }
   for (int i = 0; i < nareas; i++) {
     struct area *a = &areas[i];
     size_t len = (size_t)a->pages * a->unit;
     if (a->kind == A_HUGETLB) next = (char *)(((uintptr_t)next + HPG - 1) & ~(HPG - 1));
-    int flags = MAP_FIXED | MAP_ANONYMOUS | (a->kind == A_SHMEM ? MAP_SHARED : MAP_PRIVATE) | (a->kind == A_HUGETLB ? MAP_HUGETLB : 0);
-    a->base = a->unmapped ? next : mmap(next, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    int fd = a->file >= 0 ? areas[a->file].fd : a->fd;
+    int flags = MAP_FIXED | (fd >= 0 ? 0 : MAP_ANONYMOUS) | (a->shared ? MAP_SHARED : MAP_PRIVATE) | (a->kind == A_HUGETLB && fd < 0 ? MAP_HUGETLB : 0);
+    a->base = a->unmapped ? next : mmap(next, len, PROT_READ | PROT_WRITE, flags, fd, 0);
     if (a->base == MAP_FAILED) fail("mmap area %s: %s", a->name, errname(errno));
     if (munmap(next + len, PG)) fail("munmap guard: %s", errname(errno));
     next += len + PG;

@@ -4,13 +4,13 @@
  *
  * A case the model runs is validated by parseScenario() and written from the
  * parsed scenario. A case marked `kernelOnly` (operations or layouts the model
- * does not have yet: hugetlb areas, fork, raw CONTINUE,
- * features not modelled) is written from the raw objects: every
+ * does not have yet: features not modelled) is written from the raw objects: every
  * operation parseScenario() knows is still parsed by it (so defaults are the
  * same on both paths), only the rest is read here.
  *
  * Shapes (mremap, madvise and raw_ioctl are now also model operations: model/scenario.ts):
- *   areas: { name, pages, kind: 'anon'|'shmem'|'hugetlb', mapped?: false }  (hugetlb pages are 2 MiB)
+ *   areas: { name, pages, kind: 'anon'|'shmem'|'hugetlb', mapped?: false }  (hugetlb pages are 2 MiB; a hugetlb area is
+ *   MAP_SHARED unless shared: false, as in the model)
  *   { op: 'mremap', area, first, pages, new_pages, flags: ['MREMAP_MAYMOVE'|'MREMAP_FIXED'|'MREMAP_DONTUNMAP'], to: { area, first } | null }
  *   { op: 'madvise', area, first, pages, advice: 'MADV_DONTNEED'|'MADV_REMOVE' }
  *   { op: 'fork' }
@@ -76,7 +76,7 @@ function byte(what: string, v: number): number {
 }
 
 /** A layout the runner knows: the model's areas, plus hugetlb and unmapped areas for kernel-only cases. */
-interface LooseArea { name: string; pages: number; kind: string; mapped: boolean }
+interface LooseArea { name: string; pages: number; kind: string; mapped: boolean; file?: string }
 interface Layout {
   areas: LooseArea[];
   uffds: { name: string; nonblock: boolean; api: boolean; features: string[]; register: { area: string; first: number; pages: number; modes: string[] }[] }[];
@@ -143,9 +143,19 @@ function looseLayout(raw: Obj): Layout {
 }
 
 function layoutOf(sc: Scenario): Layout {
-  const other = sc.areas.find(a => a.file !== a.name || a.cached !== null || (a.kind === 'shmem' && !a.shared));
-  if (other !== undefined) throw new ConformanceError(`area ${other.name}: the runner maps each shmem area MAP_SHARED as a file of its own, empty (no file, cached or shared: false)`);
-  return { areas: sc.areas.map(a => ({ name: a.name, pages: a.pages, kind: a.kind, mapped: true })), uffds: sc.uffds, threads: sc.threads };
+  const other = sc.areas.find(a => a.cached !== null);
+  if (other !== undefined) throw new ConformanceError(`area ${other.name}: the runner starts every file empty (no cached content)`);
+  if (sc.hugetlb_fault_mutexes !== undefined) throw new ConformanceError('hugetlb_fault_mutexes: the kernel\'s fault mutex table cannot be resized from user space (the runner cannot run it)');
+  // The runner's kinds: shmem is MAP_SHARED (shmem-private: a memfd MAP_PRIVATE); hugetlb is
+  // MAP_ANONYMOUS|MAP_HUGETLB, MAP_SHARED ("hugetlb-shared", a hugetlbfs file with a page cache) or MAP_PRIVATE.
+  const kind = (a: Scenario['areas'][number]): string =>
+    (a.kind === 'hugetlb' ? (a.shared ? 'hugetlb-shared' : 'hugetlb') : a.kind === 'shmem' && !a.shared ? 'shmem-private' : a.kind);
+  // Areas mapping the file of an earlier area name that area (file=AREA: the runner maps one memfd twice).
+  const fileOf = (a: Scenario['areas'][number]): { file?: string } => {
+    const first = sc.areas.find(b => b.kind === a.kind && b.file === a.file);
+    return a.kind !== 'anon' && first !== undefined && first !== a ? { file: first.name } : {};
+  };
+  return { areas: sc.areas.map(a => ({ name: a.name, pages: a.pages, kind: kind(a), mapped: true, ...fileOf(a) })), uffds: sc.uffds, threads: sc.threads };
 }
 
 function opLine(l: Layout, op: Op | Obj, bases: readonly number[]): string {
@@ -204,7 +214,7 @@ export function scriptFor(c: ConformanceCase): string {
   // The model's layout (model/user.ts areaBases()): areas in order, one hole page after each.
   const bases = l.areas.map((_, i) => l.areas.slice(0, i).reduce((n, a) => n + a.pages + 1, 0));
   const lines: string[] = [`# conformance case ${c.name}`];
-  for (const a of l.areas) lines.push(`area ${checkName('area', a.name)} ${a.kind} ${a.pages}${a.mapped ? '' : ' unmapped'}`);
+  for (const a of l.areas) lines.push(`area ${checkName('area', a.name)} ${a.kind} ${a.pages}${a.mapped ? '' : ' unmapped'}${a.file === undefined ? '' : ` file=${a.file}`}`);
   for (const u of l.uffds) lines.push(`uffd ${checkName('uffd', u.name)} ${u.nonblock ? 1 : 0}`);
   // Setup in the model's order (model/index.ts setupOps): every UFFDIO_API, then every UFFDIO_REGISTER.
   for (const u of l.uffds) if (u.api) lines.push(`setup-api ${u.name} ${featureMask(u.features)}`);

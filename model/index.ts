@@ -61,10 +61,10 @@ function setupOps(sc: Scenario): { ops: Op[]; fields: string[] } {
   return { ops, fields };
 }
 
-/** The page-cache index (Vma.file) of area i: the first shmem area mapping the same file; an anon area's own index. */
+/** The page-cache index (Vma.file) of area i: the first shmem/hugetlb area mapping the same file; an anon area's own index. */
 export function fileIndex(sc: Scenario, i: number): number {
   const a = sc.areas[i]!;
-  return a.kind === 'shmem' ? sc.areas.findIndex(b => b.kind === 'shmem' && b.file === a.file) : i;
+  return a.kind !== 'anon' ? sc.areas.findIndex(b => b.kind === a.kind && b.file === a.file) : i;
 }
 
 export function buildModel(sc: Scenario, variant: Variant): UffdModel {
@@ -84,17 +84,17 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
     const vmas: Vma[] = sc.areas.flatMap((a, i) => (a.mapped ? [{
       start: bases[i]!, end: bases[i]! + a.pages, area: i, file: files[i]!, pgoff: 0, kind: a.kind, shared: a.shared, uffd: null, uffd_flags: [],
     }] : []));
-    // One page cache per shmem file, held by the first area that maps it, as long as its largest mapping.
+    // One page cache per shmem or hugetlbfs file, held by the first area that maps it, as long as its largest mapping.
     const pageCache = sc.areas.map((a, i) => {
-      if (a.kind !== 'shmem' || files[i] !== i) return [];
-      const mappers = sc.areas.filter((b, j) => b.kind === 'shmem' && files[j] === i);
+      if (a.kind === 'anon' || files[i] !== i) return [];
+      const mappers = sc.areas.filter((b, j) => b.kind !== 'anon' && files[j] === i);
       const cached = mappers.find(b => b.cached !== null)?.cached ?? null;
       return new Array<number | null>(Math.max(...mappers.map(b => b.pages))).fill(cached);
     });
     // Ghost: a cached file's content was stored before the scenario: every address mapping it should see it.
     const expect = new Array<number | null>(totalPages(sc)).fill(null);
     sc.areas.forEach((a, i) => {
-      if (!a.mapped || a.kind !== 'shmem') return;
+      if (!a.mapped || a.kind === 'anon') return;
       const cache = pageCache[files[i]!]!;
       for (let p = 0; p < a.pages; p++) expect[bases[i]! + p] = cache[p] ?? null;
     });
@@ -104,6 +104,8 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
         pte: new Array<null>(totalPages(sc)).fill(null),
         mmap_lock: newRwSem(),
         page_cache: pageCache,
+        hugetlb_fault_mutexes: sc.hugetlb_fault_mutexes ?? 0,
+        hugetlb_fault_mutex: [],
       },
       children: [],
       uffd: sc.uffds.map(u => newCtx(u.name, u.nonblock)),

@@ -4,6 +4,7 @@
  */
 import type { Kernel, KernelFn } from './engine.js';
 import { do_user_addr_fault } from './mm/fault.js';
+import { hugetlb_fault } from './mm/hugetlb.js';
 import { mfill_atomic } from './mm/mfill.js';
 import { dup_mmap } from './mm/fork.js';
 import { do_madvise } from './mm/madvise.js';
@@ -17,7 +18,7 @@ import { userfaultfd_release } from './uffd/release.js';
 import { wake_userfault } from './uffd/wake.js';
 
 const fns: KernelFn[] = [
-  do_user_addr_fault, handle_userfault, wake_userfault,
+  do_user_addr_fault, hugetlb_fault, handle_userfault, wake_userfault,
   userfaultfd_read_iter, userfaultfd_ctx_read,
   userfaultfd_api, userfaultfd_register, userfaultfd_unregister, userfaultfd_wake, userfaultfd_copy, userfaultfd_zeropage, userfaultfd_continue, userfaultfd_writeprotect,
   mfill_atomic, userfaultfd_release,

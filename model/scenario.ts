@@ -12,16 +12,19 @@ export type RegisterMode = 'MISSING' | 'WP' | 'MINOR';
 export interface Area {
   name: string;
   pages: number;
-  /** anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: a mapping of a shmem file (a memfd), MAP_SHARED or MAP_PRIVATE. */
-  kind: 'anon' | 'shmem';
+  /**
+   * anon: MAP_PRIVATE|MAP_ANONYMOUS; shmem: a mapping of a shmem file (a memfd), MAP_SHARED or MAP_PRIVATE;
+   * hugetlb: a mapping of a hugetlbfs file, MAP_SHARED or MAP_PRIVATE, whose every page is one 2 MiB huge page.
+   */
+  kind: 'anon' | 'shmem' | 'hugetlb';
   shared: boolean;
   /**
-   * shmem: the file mapped (default: the area's own name, a file of its own).
+   * shmem, hugetlb: the file mapped (default: the area's own name, a file of its own).
    * Areas naming the same file map the same page cache at offset 0 — e.g. a
    * uffd-registered mapping and a second, unregistered one to write through.
    */
   file: string;
-  /** shmem: every page of the file starts in the page cache holding this value (a file written before the scenario); null: none cached. */
+  /** shmem, hugetlb: every page of the file starts in the page cache holding this value (a file written before the scenario); null: none cached. */
   cached: number | null;
   /** false: address space kept free at start (no VMA), e.g. for an mremap() target. */
   mapped: boolean;
@@ -114,6 +117,12 @@ export interface Scenario {
   threads: ThreadSpec[];
   /** The verdict the mainline kernel model must give. */
   expect: 'ok' | 'violation';
+  /**
+   * hugetlb: the size of the model's hugetlb_fault_mutex_table. A (file, index)
+   * hashes to (file * 64 + index) mod this size, so 1 makes every huge page
+   * collide; absent: one mutex per (file, index), no collisions.
+   */
+  hugetlb_fault_mutexes?: number;
 }
 
 export class ScenarioError extends Error {
@@ -252,6 +261,28 @@ export function rawRangeProblem(start: number, len: bigint, layoutBytes: number)
   return `a range that ends inside the scenario's layout (${layoutBytes} bytes from the first area, a hole page after each area) or a length validate_range() refuses anywhere (unaligned, 0, or at least 2^56 - 4096)`;
 }
 
+/** x86-64's default huge page size (hugetlb areas): 2 MiB. */
+export const HPAGE_BYTES = 2 << 20;
+
+/** validate_range() accepts it, wherever it is: page-aligned start and length, length neither 0 nor too large. */
+function validRange(start: number, len: bigint): boolean {
+  return start % PAGE_BYTES === 0 && len % BigInt(PAGE_BYTES) === 0n && len !== 0n && len < MAX_TASK_SIZE;
+}
+
+function overlaps(start: number, len: bigint, from: number, bytes: number): boolean {
+  return BigInt(start) < BigInt(from + bytes) && BigInt(from) < BigInt(start) + len;
+}
+
+/**
+ * A raw range on a hugetlb area (offset in real bytes from the area's start):
+ * one validate_range() refuses anywhere, or one that ends inside the area.
+ */
+export function hugeRawRangeProblem(offset: number, len: bigint, pages: number): string | null {
+  if (!validRange(offset, len)) return null;
+  if (BigInt(offset) + len <= BigInt(pages * HPAGE_BYTES)) return null;
+  return `a range that ends inside the hugetlb area (${pages} huge pages of ${HPAGE_BYTES} bytes) or a length validate_range() refuses anywhere`;
+}
+
 function features(list: unknown[], p: Path): string[] {
   const out = list.map((f, i) => {
     if (typeof f !== 'string') p.idx(i).fail('a UFFD_FEATURE_* name', f);
@@ -301,6 +332,22 @@ function noUncoveredFaults(uffds: UffdSpec[], threads: ThreadSpec[], p: Path): v
     if (op.op === 'read' || op.op === 'write') {
       p.key('threads').idx(i).key('ops').idx(j).fail('no memory access in a scenario that registers WP (WP faults are not modelled yet)', op.op);
     }
+  }));
+}
+
+/**
+ * The hugetlb VMA lock is taken for write by unmapping and truncation
+ * (__hugetlb_zap_begin(), hugetlb_unshare_pmds()), which the model does not
+ * have: munmap, mremap and madvise of a hugetlb area, and fork with one, are
+ * refused rather than run through the anon/shmem paths.
+ */
+function noHugetlbMmChanges(areas: Area[], threads: ThreadSpec[], p: Path): void {
+  if (!areas.some(a => a.kind === 'hugetlb')) return;
+  threads.forEach((t, i) => t.ops.forEach((op, j) => {
+    const huge = (name: string): boolean => areas.find(a => a.name === name)?.kind === 'hugetlb';
+    const bad = op.op === 'fork' || ((op.op === 'munmap' || op.op === 'madvise') && huge(op.area)) ||
+      (op.op === 'mremap' && (huge(op.area) || (op.to !== null && huge(op.to.area))));
+    if (bad) p.key('threads').idx(i).key('ops').idx(j).fail('no munmap, mremap, madvise of a hugetlb area and no fork in a scenario with hugetlb areas (the hugetlb unmap paths are not modelled yet)', op.op);
   }));
 }
 
@@ -385,10 +432,20 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
       const a = area();
       const layoutBytes = s.areas.reduce((n, x) => n + (x.pages + 1) * PAGE_BYTES, 0);
       const areaStart = s.areas.slice(0, s.areas.indexOf(a)).reduce((n, x) => n + (x.pages + 1) * PAGE_BYTES, 0);
-      const offset = int(base, 'offset', p, -areaStart, layoutBytes - areaStart - 1, 0);
       const len = u64(base, 'len', p);
+      if (a.kind === 'hugetlb') {
+        // Offsets count real bytes inside the area, whose pages are 2 MiB (HPAGE_BYTES).
+        const offset = int(base, 'offset', p, 0, a.pages * HPAGE_BYTES - PAGE_BYTES, 0);
+        const problem = hugeRawRangeProblem(offset, len, a.pages);
+        if (problem !== null) p.key('len').fail(problem, base['len']);
+        return { op: 'raw_ioctl', uffd: u, cmd, area: a.name, offset, len: `0x${len.toString(16)}`, mode: int(base, 'mode', p, 0, 0xffffffff, 0), content: int(base, 'content', p, 0, 255, 1) };
+      }
+      const offset = int(base, 'offset', p, -areaStart, layoutBytes - areaStart - 1, 0);
       const problem = rawRangeProblem(areaStart + offset, len, layoutBytes);
       if (problem !== null) p.key('len').fail(problem, base['len']);
+      const hugeArea = s.areas.find((x, i) => x.kind === 'hugetlb' && validRange(areaStart + offset, len) &&
+        overlaps(areaStart + offset, len, s.areas.slice(0, i).reduce((n, y) => n + (y.pages + 1) * PAGE_BYTES, 0), x.pages * PAGE_BYTES));
+      if (hugeArea !== undefined) p.key('len').fail(`a range that does not reach hugetlb area ${hugeArea.name} (a raw range on a hugetlb area is given on that area)`, base['len']);
       return { op: 'raw_ioctl', uffd: u, cmd, area: a.name, offset, len: `0x${len.toString(16)}`, mode: int(base, 'mode', p, 0, 0xffffffff, 0), content: int(base, 'content', p, 0, 255, 1) };
     }
     case 'resolve': return { op: 'resolve', uffd: uffd(), how: oneOf(base, 'how', p, RESOLVE_HOW, 'copy'), content: nullableInt(base, 'content', p, 1, 1_000_000), ...fill(), onEAGAIN: onEagain() };
@@ -402,7 +459,7 @@ function parseOp(v: unknown, p: Path, s: { areas: Area[]; uffds: string[] }, rol
 /** Validate untrusted input (parsed JSON) into a Scenario. Throws ScenarioError. */
 export function parseScenario(input: unknown): Scenario {
   const p = new Path('');
-  const o = obj(input, p, ['name', 'description', 'areas', 'uffds', 'threads', 'expect']);
+  const o = obj(input, p, ['name', 'description', 'areas', 'uffds', 'threads', 'expect', 'hugetlb_fault_mutexes']);
   const name = str(o, 'name', p);
   const description = str(o, 'description', p, '(no description)');
   const areasIn = arr(o, 'areas', p);
@@ -410,9 +467,8 @@ export function parseScenario(input: unknown): Scenario {
   const areas: Area[] = areasIn.map((a, i) => {
     const ap = p.key('areas').idx(i);
     const ao = obj(a, ap, ['name', 'pages', 'kind', 'shared', 'mapped', 'file', 'cached']);
-    if (ao['kind'] === 'hugetlb') ap.key('kind').fail('"anon" or "shmem" (hugetlb is not modelled yet)', ao['kind']);
-    const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem'] as const);
-    const shared = bool(ao, 'shared', ap, kind === 'shmem');
+    const kind = oneOf(ao, 'kind', ap, ['anon', 'shmem', 'hugetlb'] as const);
+    const shared = bool(ao, 'shared', ap, kind !== 'anon');
     if (kind === 'anon' && shared) ap.key('shared').fail('false (MAP_SHARED|MAP_ANONYMOUS is shmem: use kind "shmem")', shared);
     const name = str(ao, 'name', ap);
     // (parseScenario is idempotent: an anon area's parsed form has file = its name, cached = null.)
@@ -421,11 +477,12 @@ export function parseScenario(input: unknown): Scenario {
     return { name, pages: int(ao, 'pages', ap, 1, MAX_PAGES), kind, shared, mapped: bool(ao, 'mapped', ap, true), file: str(ao, 'file', ap, name), cached: nullableInt(ao, 'cached', ap, 0, 1_000_000) };
   });
   areas.forEach((a, i) => {
-    const first = areas.find(b => b.file === a.file && b.kind === 'shmem')!;
-    if (a.kind === 'shmem' && first.cached !== a.cached && a.cached !== null && first.cached !== null) {
+    const first = areas.find(b => b.file === a.file && b.kind !== 'anon')!;
+    if (a.kind !== 'anon' && first.kind !== a.kind) p.key('areas').idx(i).key('kind').fail(`"${first.kind}", the kind of ${first.name}, which maps the same file ${a.file}`, a.kind);
+    if (a.kind !== 'anon' && first.cached !== a.cached && a.cached !== null && first.cached !== null) {
       p.key('areas').idx(i).key('cached').fail(`the same cached content as ${first.name}, which maps the same file ${a.file}`, a.cached);
     }
-    if (a.kind === 'anon' && areas.some(b => b !== a && b.file === a.name)) p.key('areas').idx(i).key('name').fail('a name no shmem area uses as its file (anon memory has no file)', a.name);
+    if (a.kind === 'anon' && areas.some(b => b !== a && b.file === a.name)) p.key('areas').idx(i).key('name').fail('a name no shmem or hugetlb area uses as its file (anon memory has no file)', a.name);
   });
   const dupArea = areas.find((a, i) => areas.findIndex(b => b.name === a.name) !== i);
   if (dupArea) p.key('areas').fail('distinct area names', dupArea.name);
@@ -471,5 +528,8 @@ export function parseScenario(input: unknown): Scenario {
   const dup = names.findIndex((n, i) => names.indexOf(n) !== i);
   if (dup >= 0) p.key('threads').idx(dup).key('name').fail(`a name no other thread has`, names[dup]);
   noUncoveredFaults(uffds, threads, p);
-  return { name, description, areas, uffds, threads, expect: oneOf(o, 'expect', p, ['ok', 'violation'] as const, 'ok') };
+  noHugetlbMmChanges(areas, threads, p);
+  const sc: Scenario = { name, description, areas, uffds, threads, expect: oneOf(o, 'expect', p, ['ok', 'violation'] as const, 'ok') };
+  if (o['hugetlb_fault_mutexes'] !== undefined) sc.hugetlb_fault_mutexes = int(o, 'hugetlb_fault_mutexes', p, 1, 1024);
+  return sc;
 }

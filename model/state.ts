@@ -131,14 +131,15 @@ export interface RwSem {
   waiters: { tid: Tid; write: boolean }[];   // FIFO, first = next to be granted
 }
 
-export type VmaKind = 'anon' | 'shmem';
+/** anon: private anonymous; shmem: a shmem file; hugetlb: a hugetlbfs file (each model page is one 2 MiB huge page). */
+export type VmaKind = 'anon' | 'shmem' | 'hugetlb';
 export type UffdVmFlag = 'VM_UFFD_MISSING' | 'VM_UFFD_WP' | 'VM_UFFD_MINOR';
 
 export interface Vma {
   start: number;        // first page
   end: number;          // one past the last page
   area: number;         // index of the scenario area
-  /** shmem: vma->vm_file, as the index of its page cache in Mm.page_cache (the first area mapping that file); anon: the area index, unused. */
+  /** shmem/hugetlb: vma->vm_file, as the index of its page cache in Mm.page_cache (the first area mapping that file); anon: the area index, unused. */
   file: number;
   pgoff: number;        // vma->vm_pgoff: page offset of `start` inside its file (its area for anon)
   kind: VmaKind;
@@ -234,6 +235,13 @@ export interface Mm {
    * [] for anon areas and for areas that map another area's file.
    */
   page_cache: (number | null)[][];
+  /**
+   * hugetlb: the size of hugetlb_fault_mutex_table (num_fault_mutexes), 0 for
+   * "one mutex per (file, index)": the scenario's hugetlb_fault_mutexes.
+   */
+  hugetlb_fault_mutexes: number;
+  /** hugetlb_fault_mutex_table: the mutexes held, by hash (sorted), and their owners. Empty without hugetlb. */
+  hugetlb_fault_mutex: { hash: number; owner: Tid }[];
 }
 
 /**

@@ -14,6 +14,8 @@
 import type { KernelFn } from './engine.js';
 import { call, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op, ResolveHow } from './scenario.js';
+import { HPAGE_BYTES } from './scenario.js';
+import type { RawArgs } from './uffd/ioctl.js';
 import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
 import { try_to_wake_up } from './kernel/sched.js';
@@ -70,6 +72,8 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
   // "-EINVAL before UFFDIO_API" check reads: then entering a syscall is a scheduling point.
   const hasApiOp = sc.threads.some(th => th.ops.some(op => op.op === 'api'));
   const opOf = (s: KernelState, t: Tid): Op | undefined => programs[t]?.[thread(s, t).user.pc];
+  /** Pages of hugetlb areas (each a 2 MiB huge page): a fill there reports 2 MiB per page. Such areas never move (no mremap of hugetlb). */
+  const hugetlbPage = (page: number): boolean => sc.areas.some((a, i) => a.kind === 'hugetlb' && page >= bases[i]! && page < bases[i]! + a.pages);
   /** Default content a monitor copies into a page. */
   const contentFor = (page: number, content: number | null): number => content ?? 100 + page;
 
@@ -122,7 +126,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
   /** A raw_ioctl: the kernel function gets the bytes and mode in local `raw` (model/uffd/ioctl.ts RawArgs) and validates them first. */
   function rawIoctl(op: Extract<Op, { op: 'raw_ioctl' }>): Syscall {
     const ctx = uffdIndex(op.uffd);
-    const raw = { start: base(op.area) * PAGE_SIZE + op.offset, len: op.len, mode: op.mode };
+    const raw = rawRange(op);
     const what = `UFFDIO_${op.cmd}`;
     switch (op.cmd) {
       case 'REGISTER': return { fn: 'userfaultfd_register', locals: { ctx, start: 0, end: 0, modes: [], raw }, what, page: null };
@@ -130,10 +134,30 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
       case 'WAKE': return { fn: 'userfaultfd_wake', locals: { ctx, start: 0, len: 0, raw }, what, page: null };
       case 'WRITEPROTECT': return { fn: 'userfaultfd_writeprotect', locals: { ctx, start: 0, len: 0, wp: false, dontwake: false, raw }, what, page: null };
       case 'COPY': case 'ZEROPAGE': case 'CONTINUE': {
-        const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : op.cmd === 'ZEROPAGE' ? 'zeropage' : 'continue', 0, 0, op.cmd === 'COPY' ? op.content : 0, false);
+        const f = fill(ctx, op.cmd === 'COPY' ? 'copy' : op.cmd === 'ZEROPAGE' ? 'zeropage' : 'continue', base(op.area), 0, op.cmd === 'COPY' ? op.content : 0, false);
         return { ...f, locals: { ...f.locals, raw }, page: null };
       }
     }
+  }
+  /**
+   * A raw_ioctl's range as the kernel functions take it (model/uffd/ioctl.ts
+   * RawArgs). On a hugetlb area the offset counts real bytes and every model
+   * page is 2 MiB: a range validate_range() accepts becomes the huge pages it
+   * touches, with whether its start or end falls inside one; any other range
+   * is passed as is (validate_range() refuses it wherever it lies).
+   */
+  function rawRange(op: Extract<Op, { op: 'raw_ioctl' }>): RawArgs {
+    const start = base(op.area) * PAGE_SIZE;
+    const len = BigInt(op.len);
+    const page = BigInt(PAGE_SIZE);
+    const area = sc.areas.find(a => a.name === op.area)!;
+    if (area.kind !== 'hugetlb' || op.offset % PAGE_SIZE !== 0 || len % page !== 0n || len === 0n || len >= 1n << 56n) {
+      return { start: start + op.offset, len: op.len, mode: op.mode };
+    }
+    const end = op.offset + Number(len);
+    const first = Math.floor(op.offset / HPAGE_BYTES);
+    const last = Math.ceil(end / HPAGE_BYTES);
+    return { start: start + first * PAGE_SIZE, len: `0x${((last - first) * PAGE_SIZE).toString(16)}`, mode: op.mode, huge: { head: op.offset % HPAGE_BYTES !== 0, tail: end % HPAGE_BYTES !== 0 } };
   }
   function wake(ctx: number, start: number, len: number): Syscall {
     return { fn: 'userfaultfd_wake', locals: { ctx, start, len }, what: 'UFFDIO_WAKE', page: start };
@@ -142,7 +166,8 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
     return { fn: 'userfaultfd_read_iter', locals: { ctx, max, no_wait: false, count: 0 }, what: 'read()', page: null };
   }
   function fill(ctx: number, how: ResolveHow, dst: number, len: number, content: number, dontwake: boolean): Syscall {
-    return { fn: `userfaultfd_${how}`, locals: { ctx, dst, len, content, dontwake, done: 0 }, what: `UFFDIO_${how.toUpperCase()}`, page: dst };
+    const locals = { ctx, dst, len, content, dontwake, done: 0, ...(hugetlbPage(dst) ? { unit: HPAGE_BYTES } : {}) };
+    return { fn: `userfaultfd_${how}`, locals, what: `UFFDIO_${how.toUpperCase()}`, page: dst };
   }
 
   /** resolve/serve at its fill phase with an event message (UNMAP) first in the inbox: the message to consume without a fill. */

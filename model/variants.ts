@@ -7,7 +7,8 @@
  * error (VariantError), never a silent no-op.
  */
 import type { Kernel, KernelFn, Step } from './engine.js';
-import { goTo, local, ret, setLocal } from './engine.js';
+import { goTo, local, ret, setLocal, top } from './engine.js';
+import { callHandleUserfault, fault_mutex_unlock } from './mm/hugetlb.js';
 import { mainlineKernel } from './kernel.js';
 import { set_current_state } from './kernel/sched.js';
 import { mmap_read_unlock } from './kernel/rwsem.js';
@@ -298,6 +299,31 @@ export const builtinVariants: readonly Variant[] = [
     cites: 'hypothetical; the rule is in seed 004 ("For CONTINUE on a non-shared VMA, don\'t set VM_WRITE for CoW") and mm/userfaultfd.c: mfill_atomic_install_pte()',
     patches: [{ fn: 'mfill_atomic', replace: { ...mapChangingLockSteps(true, false), mfill_atomic_pte: mfillPteStep(false) } }],
     demonstrates: { scenario: 'private-continue-cow', property: 'private-file-pte-readonly' },
+  },
+  {
+    name: 'hugetlb-userfault-holding-mutex',
+    description: 'hugetlb_handle_userfault() calls handle_userfault() with hugetlb_fault_mutex_table[hash] still held (only the vma lock dropped) and drops the mutex when it returns: a fill of the same or a colliding huge page waits for the mutex while the fault waits for the fill',
+    cites: 'hypothetical pre-1a1aad8a9b7b "userfaultfd: hugetlbfs: add userfaultfd hugetlb hook" (v4.11), whose hook drops the mutex first; known-bugs #10, G8',
+    patches: [{
+      fn: 'hugetlb_fault',
+      replace: {
+        hugetlb_handle_userfault: {
+          doc: '(patched) hugetlb_vma_unlock_read(vma); handle_userfault(vmf, reason) with the fault mutex still held',
+          run: (d, t, k) => {
+            setLocal(d, t, 'vma_lock', false);
+            callHandleUserfault(d, t, k);
+          },
+        },
+        return: {
+          doc: '(patched) mutex_unlock(&hugetlb_fault_mutex_table[hash]) after handle_userfault() returned; return its result',
+          run: (d, t) => {
+            fault_mutex_unlock(d, t, local<number>(d, t, 'hash'));
+            ret(d, t, top(d, t).rv);
+          },
+        },
+      },
+    }],
+    demonstrates: { scenario: 'hugetlb-copy-vs-fault-same-index', property: 'no-sleep-holding-fault-mutex' },
   },
   {
     name: 'dontunmap-anon-only',

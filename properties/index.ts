@@ -288,15 +288,48 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
     {
       kind: 'always',
       name: 'private-file-pte-readonly',
-      description: 'in a MAP_PRIVATE file (shmem) mapping, a pte that maps the page-cache folio is read-only: a write through it CoWs first and never reaches the file (so a UFFDIO_CONTINUE page is not writable until CoW)',
-      cites: 'mm/userfaultfd.c: mfill_atomic_install_pte() ("if (page_in_cache && !vm_shared) writable = false"); mm/memory.c: do_read_fault(), do_wp_page()',
+      description: 'in a MAP_PRIVATE file (shmem or hugetlbfs) mapping, a pte that maps the page-cache folio is read-only: a write through it CoWs first and never reaches the file (so a UFFDIO_CONTINUE page is not writable until CoW)',
+      cites: 'mm/userfaultfd.c: mfill_atomic_install_pte() ("if (page_in_cache && !vm_shared) writable = false"); mm/hugetlb.c: hugetlb_mfill_atomic_pte() ("!(is_continue && !vm_shared)"); mm/memory.c: do_read_fault(), do_wp_page()',
       violation: s => {
         for (const v of s.mm.vmas) {
-          if (v.kind !== 'shmem' || v.shared) continue;
+          if (v.kind === 'anon' || v.shared) continue;
           for (let p = v.start; p < v.end; p++) {
             const pte = s.mm.pte[p] ?? null;
             if (pte !== null && pte.cache && pte.writable) return `page ${p} of a MAP_PRIVATE mapping maps the page-cache folio writable: a write would change the file`;
           }
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'always',
+      name: 'hugetlb-mutual-exclusion',
+      description: 'every path that instantiates a huge page for (mapping, index) — hugetlb_no_page() in a fault, hugetlb_mfill_atomic_pte() in a fill — holds that index\'s hugetlb fault mutex when it does',
+      cites: 'known-bugs G8; mm/hugetlb.c: hugetlb_fault() ("Serialize hugepage allocation and instantiation"), hugetlb_fault_mutex_hash(); mm/userfaultfd.c: mfill_atomic_hugetlb()',
+      violation: s => {
+        for (let t = 0; t < s.threads.length; t++) {
+          const f = s.threads[t]!.frames.at(-1);
+          if (f === undefined || !((f.fn === 'hugetlb_fault' && f.at === 'hugetlb_no_page') || (f.fn === 'mfill_atomic' && f.at === 'hugetlb_mfill_atomic_pte'))) continue;
+          const hash = f.locals['hash'] as number;
+          if (!s.mm.hugetlb_fault_mutex.some(m => m.hash === hash && m.owner === t)) {
+            return `${s.threads[t]!.name} is about to instantiate huge page ${(f.locals['page'] ?? f.locals['dst']) as number}${f.fn === 'mfill_atomic' ? ` + ${f.locals['copied'] as number}` : ''} in ${f.fn}() without holding hugetlb_fault_mutex_table[${hash}]`;
+          }
+        }
+        return null;
+      },
+    },
+    {
+      kind: 'always',
+      name: 'no-sleep-holding-fault-mutex',
+      description: 'nobody sleeps in handle_userfault() holding a hugetlb fault mutex or the hugetlb vma lock (the fill that would wake it needs them)',
+      cites: 'known-bugs #10, G8; mm/hugetlb.c: hugetlb_handle_userfault() ("vma_lock and hugetlb_fault_mutex must be dropped before handling userfault")',
+      violation: s => {
+        for (let t = 0; t < s.threads.length; t++) {
+          const th = s.threads[t]!;
+          if (!asleepInHandleUserfault(th)) continue;
+          const held = s.mm.hugetlb_fault_mutex.filter(m => m.owner === t).map(m => `hugetlb_fault_mutex_table[${m.hash}]`);
+          if (th.frames.some(f => f.fn === 'hugetlb_fault' && f.locals['vma_lock'] === true)) held.push('the hugetlb vma lock');
+          if (held.length > 0) return `${th.name} sleeps in handle_userfault() holding ${held.join(' and ')}`;
         }
         return null;
       },

@@ -322,6 +322,75 @@ const raw: unknown[] = [
     ],
     expect: 'ok',
   },
+  {
+    name: 'hugetlb-copy-vs-fault-same-index',
+    description: 't0 reads the missing huge page H[0] of a MISSING-registered MAP_SHARED hugetlbfs file while c0 UFFDIO_COPYs H[0] without reading any message: both serialise on the fault mutex of (file, 0); the fault drops it before it sleeps in handle_userfault(), so the COPY can take it and wake t0 (known bug #10: the variant hugetlb-userfault-holding-mutex deadlocks here).',
+    areas: [{ name: 'H', pages: 1, kind: 'hugetlb' }],
+    uffds: [{ name: 'U', features: ['MISSING_HUGETLBFS'], register: [{ area: 'H', first: 0, pages: 1, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 'c0', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'H', page: 0 }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'hugetlb-copy-vs-fault-colliding-index',
+    description: 'hugetlb_fault_mutex_table has a single mutex, so H[0] and H[1] collide: t0 reads the missing H[0] while m UFFDIO_COPYs H[1] (a different huge page, the same mutex) and then serves U. The fault must not sleep holding the mutex the COPY of the other page needs.',
+    hugetlb_fault_mutexes: 1,
+    areas: [{ name: 'H', pages: 2, kind: 'hugetlb' }],
+    uffds: [{ name: 'U', features: ['MISSING_HUGETLBFS'], register: [{ area: 'H', first: 0, pages: 2, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'H', page: 1 }, { op: 'serve', uffd: 'U', how: 'copy', count: 1 }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'hugetlb-android-gc-like',
+    description: 'The Android-GC pattern on hugetlbfs: the heap file is mapped twice, A registered MINOR on U and B unregistered. gc writes the huge page through B (its own fault puts it in the page cache), then serves U with UFFDIO_CONTINUE; t0 reads A[0]: after the write its fault is a minor fault (hugetlb_no_page() finds the folio, VM_UFFD_MINOR), and once CONTINUE maps the page-cache page t0 sees 42.',
+    areas: [{ name: 'A', pages: 1, kind: 'hugetlb', file: 'heap' }, { name: 'B', pages: 1, kind: 'hugetlb', file: 'heap' }],
+    uffds: [{ name: 'U', features: ['MINOR_HUGETLBFS'], register: [{ area: 'A', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'gc', role: 'monitor', ops: [{ op: 'write', area: 'B', page: 0, value: 42 }, { op: 'serve', uffd: 'U', how: 'continue' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'hugetlb-two-minor-faulters',
+    description: 't0 and t1 minor-fault on the same cached huge page of a MINOR-registered hugetlbfs file (t1 writes); m serves U with UFFDIO_CONTINUE, ignoring EEXIST: both faults take and drop the same fault mutex, one CONTINUE wakes both, and both see the file\'s content.',
+    areas: [{ name: 'H', pages: 1, kind: 'hugetlb', cached: 42 }],
+    uffds: [{ name: 'U', features: ['MINOR_HUGETLBFS'], register: [{ area: 'H', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 't1', role: 'worker', ops: [{ op: 'write', area: 'H', page: 0, value: 7 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'continue', onEEXIST: 'nothing' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'hugetlb-private-continue-cow',
+    description: 'A MAP_PRIVATE mapping A of hugetlbfs file F is registered MINOR; B maps F shared. gc writes B[0] = 42 and serves U with UFFDIO_CONTINUE; t0 writes A[0] and then reads B[0]. hugetlb_mfill_atomic_pte() maps the folio read-only ("!(is_continue && !vm_shared)"), so t0\'s write takes hugetlb_wp() (CoW) and never reaches the file: B[0] stays 42.',
+    areas: [{ name: 'A', pages: 1, kind: 'hugetlb', shared: false, file: 'F' }, { name: 'B', pages: 1, kind: 'hugetlb', file: 'F' }],
+    uffds: [{ name: 'U', features: ['MINOR_HUGETLBFS'], register: [{ area: 'A', first: 0, pages: 1, modes: ['MINOR'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'write', area: 'A', page: 0, value: 9 }, { op: 'read', area: 'B', page: 0 }] },
+      { name: 'gc', role: 'monitor', ops: [{ op: 'write', area: 'B', page: 0, value: 42 }, { op: 'serve', uffd: 'U', how: 'continue' }] },
+    ],
+    expect: 'ok',
+  },
+  {
+    name: 'hugetlb-continue-vs-unmap',
+    description: 't0 minor-faults on the cached huge page H[0] (MINOR-registered on U) while w munmaps A[0], an anon page registered on the same U with UFFD_FEATURE_EVENT_UNMAP: mmap_changing is per ctx, so m\'s UFFDIO_CONTINUE of the huge page gets EAGAIN (mapped = -EAGAIN) while the UNMAP event is pending; m (O_NONBLOCK) reads again and retries.',
+    areas: [{ name: 'H', pages: 1, kind: 'hugetlb', cached: 42 }, { name: 'A', pages: 1, kind: 'anon' }],
+    uffds: [{ name: 'U', nonblock: true, features: ['MINOR_HUGETLBFS', 'EVENT_UNMAP'], register: [{ area: 'H', first: 0, pages: 1, modes: ['MINOR'] }, { area: 'A', first: 0, pages: 1, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 'w', role: 'worker', ops: [{ op: 'munmap', area: 'A', first: 0, pages: 1 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'serve', uffd: 'U', how: 'continue', onEAGAIN: 'retry' }] },
+    ],
+    expect: 'ok',
+  },
 ];
 
 /** The built-in scenarios, validated (a bad built-in is a bug: it throws at load). */

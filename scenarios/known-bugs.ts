@@ -55,7 +55,7 @@ export const knownBugs: readonly CorpusEntry[] = [
   },
   {
     id: '10', title: 'hugetlb drops the fault mutex before handle_userfault', commit: '1a1aad8a9b7b', scope: 'SC', invariant: 'G8',
-    check: { needs: 'hugetlb VMAs, hugetlb_fault_mutex and the hugetlb UFFDIO_COPY path (issue 4)' },
+    check: { variant: 'hugetlb-userfault-holding-mutex', scenario: 'hugetlb-copy-vs-fault-same-index', property: 'no-sleep-holding-fault-mutex' },
   },
   {
     id: '11', title: 'clear vma->vm_userfaultfd_ctx (and the VM_UFFD_* flags) if UFFD_EVENT_FORK fails', commit: '0cbb4b4f4c44', scope: 'SC+', invariant: 'G5, G9',

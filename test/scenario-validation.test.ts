@@ -45,7 +45,7 @@ const BAD: [string, string | RegExp][] = [
   ['bad-missing-name.json', 'name'],
   ['bad-areas-empty.json', 'areas'],
   ['bad-area-pages-0.json', 'areas[0].pages'],
-  ['bad-area-hugetlb.json', 'areas[0].kind'],
+  ['bad-area-kind.json', 'areas[0].kind'],
   ['bad-op-unknown.json', 'threads[0].ops[0].op'],
   ['bad-op-page-out-of-range.json', 'threads[0].ops[0].page'],
   ['bad-uffd-undeclared.json', 'threads[1].ops[0].uffd'],

@@ -31,7 +31,7 @@ test('every field of a real state is classified for tids, and the fields that ho
   const renamed = (o: { [k: string]: string }) => Object.keys(o).filter(k => o[k] === 'renamed').sort();
   // A field newly classified 'renamed' needs code in renameState() and symmetricEncoder(): this list is that code's.
   t.deepEqual(renamed(STATE_TIDS), ['children', 'events', 'fills_in_event', 'forks', 'mm', 'removing', 'threads', 'uffd', 'unmaps']);
-  t.deepEqual(renamed(MM_TIDS), ['mmap_lock']);
+  t.deepEqual(renamed(MM_TIDS), ['hugetlb_fault_mutex', 'mmap_lock']);
   t.deepEqual(renamed(CTX_TIDS), ['event_wqh', 'fault_pending_wqh', 'fault_wqh', 'fd_wqh', 'fork_in_transit', 'locks', 'map_changing_lock', 'refile_in_transit']);
   t.deepEqual(renamed(THREAD_TIDS), []);
   for (const sc of builtinScenarios) {
@@ -95,6 +95,16 @@ function assertAutomorphisms(t: import('ava').ExecutionContext, sc: Scenario, va
 test('renaming interchangeable threads commutes with every step (two-faulters-one-page, wake-reference prefix)', t => {
   t.true(assertAutomorphisms(t, findScenario('two-faulters-one-page')!, 'mainline', 5000) > 2000);
   t.true(assertAutomorphisms(t, findScenario('wake-reference')!, 'no-refile-seq', 1500) >= 1500);
+});
+
+test('renaming interchangeable threads commutes with every step on hugetlb, where the fault mutex owners are renamed too (mainline and hugetlb-userfault-holding-mutex)', t => {
+  const sc = parseScenario({ name: 'two-huge-faulters', hugetlb_fault_mutexes: 1, areas: [{ name: 'H', pages: 2, kind: 'hugetlb' }],
+    uffds: [{ name: 'U', register: [{ area: 'H' }] }], threads: [
+      { name: 't0', ops: [{ op: 'read', area: 'H', page: 0 }] }, { name: 't1', ops: [{ op: 'read', area: 'H', page: 0 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'H', page: 1 }, { op: 'serve', uffd: 'U', how: 'copy' }] }] });
+  t.deepEqual(threadClasses(sc), [[0, 1]]);
+  t.true(assertAutomorphisms(t, sc, 'mainline', 1000) > 300);
+  t.true(assertAutomorphisms(t, sc, 'hugetlb-userfault-holding-mutex', 1000) > 100);
 });
 
 function shape(r: ReturnType<typeof checkScenario>['result']) {

@@ -106,6 +106,10 @@ export function describeChanges(sc: Scenario, a: KernelState, b: KernelState): s
       (l.waiters.length > 0 ? ` queue ${l.waiters.map(w => `${name(w.tid)}(${w.write ? 'W' : 'R'})`).join(',')}` : '');
     out.push(`mmap_lock ${fmt(la)} -> ${fmt(lb)}`);
   }
+  if (a.mm.hugetlb_fault_mutex !== b.mm.hugetlb_fault_mutex) {
+    const fmt = (s: KernelState): string => s.mm.hugetlb_fault_mutex.map(m => `[${m.hash}]:${name(m.owner)}`).join(' ') || 'none held';
+    out.push(`hugetlb_fault_mutex ${fmt(a)} -> ${fmt(b)}`);
+  }
   for (let p = 0; p < b.mm.pte.length; p++) {
     if (a.mm.pte[p] !== b.mm.pte[p]) out.push(`pte ${pageName(sc, p)} ${pte(a.mm.pte[p] ?? null)} -> ${pte(b.mm.pte[p] ?? null)}`);
   }

@@ -3,6 +3,7 @@
  * do_user_addr_fault(), mm/memory.c handle_mm_fault() / do_anonymous_page() /
  * do_wp_page(), mm/shmem.c shmem_fault() / shmem_get_folio_gfp() @ v6.18.
  *
+ * A hugetlb VMA goes to hugetlb_fault() (model/mm/hugetlb.ts).
  * Steps: take mmap_lock for read (lock_mm_and_find_vma()), then one step for
  * the PTL-protected decision: the pte is already there (nothing to do, or CoW
  * on a write to a read-only pte), the VMA is uffd-MISSING-armed and the page
@@ -20,7 +21,8 @@ import type { Kernel, KernelFn } from '../engine.js';
 import { call, goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
-import { linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { cachedFolioPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
   const page = local<number>(d, t, 'page');
@@ -30,6 +32,13 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
     // bad_area(): no VMA. The access would SIGSEGV the process; the model ends the operation.
     mmap_read_unlock(d, t);
     ret(d, t, 'SIGSEGV');
+    return;
+  }
+  if (vma.kind === 'hugetlb') {
+    // handle_mm_fault() -> hugetlb_fault() (mm/hugetlb.c): everything from here on under the fault mutex.
+    call(d, t, k, 'hugetlb_fault', {
+      ctx: vma.uffd, page, write, tried: local<boolean>(d, t, 'tried'), hash: hugetlb_fault_mutex_hash(d, vma, page), vma_lock: false, reason: null,
+    }, 'hugetlb_fault_done');
     return;
   }
   const pte = d.mm.pte[page] ?? null;
@@ -75,8 +84,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
     const content = cache[idx] ?? 0;
     // finish_fault(): a shared mapping maps the folio writable (do_shared_fault()); a private one
     // maps it read-only on a read (do_read_fault()) or maps an anonymous copy on a write (do_cow_fault()).
-    d.mm.pte[page] = vma.shared ? { content, writable: true, cache: true }
-      : write ? { content, writable: true, cache: false } : { content, writable: false, cache: true };
+    d.mm.pte[page] = cachedFolioPte(vma.shared, write, content);
   }
   mmap_read_unlock(d, t);
   ret(d, t, 0);
@@ -93,6 +101,18 @@ export const do_user_addr_fault: KernelFn = {
     handle_mm_fault: {
       doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING (no page) or MINOR (page cached, shmem) -> handle_userfault(); else map zero/new/cached page; mmap_read_unlock',
       run: handle_mm_fault,
+    },
+    hugetlb_fault_done: {
+      doc: 'hugetlb_fault() returned: 0 -> done (it dropped mmap_lock); VM_FAULT_RETRY / VM_FAULT_SIGBUS -> as after handle_userfault()',
+      local: true,
+      run: (d, t) => {
+        const f = top(d, t);
+        if (f.rv === 0) {
+          ret(d, t, 0);
+          return;
+        }
+        goTo(d, t, 'fault_retry');
+      },
     },
     fault_retry: {
       doc: 'handle_userfault() returned: VM_FAULT_RETRY -> flags |= FAULT_FLAG_TRIED; goto retry (mmap_lock was dropped); VM_FAULT_SIGBUS -> do_sigbus()',

@@ -14,8 +14,12 @@
  * map_changing_lock for read no prep can raise mmap_changing (preps raise it
  * under down_write), and the only other writer, the atomic_dec at an event's
  * end, commutes with taking the lock.
+ * hugetlb VMAs go to mfill_atomic_hugetlb(): per huge page, take its fault
+ * mutex (mutex_lock(&hugetlb_fault_mutex_table[hash]) and hugetlb_vma_lock_read()),
+ * then hugetlb_mfill_atomic_pte() and drop both.
  * Simplifications: the source buffer is always resident, so the -ENOENT
- * drop-locks-and-retry path of copy_from_user() is not taken; memcg,
+ * drop-locks-and-retry path of copy_from_user() (mfill_atomic_hugetlb()'s
+ * `goto retry`, which re-takes the locks and re-checks the dst VMA) is not taken; memcg,
  * allocation failures and fatal signals are not modelled.
  *
  * Ghost: `seen` (the events of the ctx in flight at the fill's last
@@ -24,12 +28,13 @@
  * installed page joins the monitor view.
  */
 import type { KernelFn, Step } from '../engine.js';
-import { goTo, local, ret, setLocal } from '../engine.js';
-import type { KernelState, Tid } from '../state.js';
+import { goTo, local, ret, setLocal, top } from '../engine.js';
+import type { KernelState, Tid, Vma } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { eventsInFlight, viewAdd } from '../uffd/event.js';
 import { linear_page_index, storeToFile, vma_lookup } from './vma.js';
+import { fault_mutex_unlock, faultMutexLockStep, hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 /** MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE (include/linux/userfaultfd_k.h). */
 export type FillMode = 'copy' | 'zeropage' | 'continue';
@@ -75,6 +80,11 @@ export function mapChangingLockSteps(check: boolean, privateReadOnly = true): { 
         ret(d, t, 'EINVAL');
         return;
       }
+      // "If this is a HUGETLB vma, pass off to appropriate routine": mfill_atomic_hugetlb().
+      if (vma?.kind === 'hugetlb') {
+        mfill_atomic_hugetlb(d, t, vma, privateReadOnly);
+        return;
+      }
       // "if (!vma_is_shmem(dst_vma) && uffd_flags_mode_is(flags, MFILL_ATOMIC_CONTINUE)) goto out_unlock" (-EINVAL).
       if (local<FillMode>(d, t, 'mode') === 'continue' && vma?.kind !== 'shmem') {
         unlockFill(d, t);
@@ -84,6 +94,76 @@ export function mapChangingLockSteps(check: boolean, privateReadOnly = true): { 
       fillNext(d, t, privateReadOnly);
     });
 }
+
+/**
+ * mfill_atomic_hugetlb()'s checks before its page loop (map_changing_lock and
+ * mmap_lock held): "There is no default zero huge page" -> MFILL_ATOMIC_ZEROPAGE
+ * is -EINVAL; "Validate alignment based on huge page size": dst_start or len
+ * not huge-page aligned -> -EINVAL (local `misaligned`, set from a raw_ioctl's
+ * bytes). Then the first page's fault mutex.
+ */
+function mfill_atomic_hugetlb(d: KernelState, t: Tid, vma: Vma, privateReadOnly: boolean): void {
+  if (local<FillMode>(d, t, 'mode') === 'zeropage' || top(d, t).locals['misaligned'] === true) {
+    unlockFill(d, t);
+    ret(d, t, 'EINVAL');
+    return;
+  }
+  setLocal(d, t, 'private_ro', privateReadOnly);
+  setLocal(d, t, 'hash', hugetlb_fault_mutex_hash(d, vma, local<number>(d, t, 'dst')));
+  goTo(d, t, 'hugetlb_fault_mutex_lock');
+}
+
+/**
+ * One huge page of mfill_atomic_hugetlb(), under its fault mutex: for COPY,
+ * "!huge_pte_none_mostly()" -> -EEXIST; then hugetlb_mfill_atomic_pte():
+ * CONTINUE: filemap_lock_hugetlb_folio() — none -> -EFAULT; COPY on a shared
+ * mapping: hugetlbfs_pagecache_present() -> -EEXIST, else a new folio joins
+ * the page cache (hugetlb_add_to_page_cache()); COPY on a private one: a new
+ * anon folio. Under the PTL: -EEXIST unless the pte is none; make_huge_pte()
+ * with writable = !wp_enabled && !(is_continue && !vm_shared).
+ * Returns null on success or the errno.
+ */
+function hugetlb_mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, mode: FillMode, content: number, wp: boolean, privateReadOnly: boolean): string | null {
+  const vma = vma_lookup(d, page);
+  if (vma === null) throw new Error('[model bug] mfill_atomic_hugetlb() without its VMA (mmap_lock is held)');
+  const present = (d.mm.pte[page] ?? null) !== null;
+  if (mode !== 'continue' && present) return 'EEXIST';
+  const cache = d.mm.page_cache[vma.file];
+  if (cache === undefined) throw new Error('[model bug] hugetlb VMA without a page cache');
+  const idx = linear_page_index(vma, page);
+  if (mode === 'continue') {
+    const folio = cache[idx] ?? null;
+    if (folio === null) return 'EFAULT';
+    if (present) return 'EEXIST';
+    d.mm.pte[page] = { content: folio, writable: !wp && (vma.shared || !privateReadOnly), cache: true };
+  } else if (vma.shared) {
+    if ((cache[idx] ?? null) !== null) return 'EEXIST';
+    d.mm.pte[page] = { content, writable: !wp, cache: true };
+    storeToFile(d, vma.file, idx, content);
+  } else {
+    d.mm.pte[page] = { content, writable: !wp, cache: false };
+    d.expect[page] = content;
+  }
+  noteInstall(d, t, ctx, page);
+  return null;
+}
+
+/** mfill_atomic_hugetlb()'s page loop: take the page's fault mutex, then fill it and drop the mutex. */
+const hugetlbFillSteps: { [label: string]: Step } = {
+  hugetlb_fault_mutex_lock: faultMutexLockStep('idx = linear_page_index(); hash = hugetlb_fault_mutex_hash(mapping, idx); mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(dst_vma)', 'hugetlb_mfill_atomic_pte'),
+  hugetlb_mfill_atomic_pte: {
+    doc: 'COPY: pte not none -> -EEXIST; hugetlb_mfill_atomic_pte() (CONTINUE: no folio -> -EFAULT; COPY shared: folio cached -> -EEXIST; PTL: pte not none -> -EEXIST; install); hugetlb_vma_unlock_read(); mutex_unlock(); next page, or on error/at the end up_read(map_changing_lock) and uffd_mfill_unlock()',
+    run: (d, t) => {
+      const next = local<number>(d, t, 'dst') + local<number>(d, t, 'copied');
+      const err = hugetlb_mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), next, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), local<boolean>(d, t, 'private_ro'));
+      setLocal(d, t, 'vma_lock', false);
+      fault_mutex_unlock(d, t, local<number>(d, t, 'hash'));
+      if (fillCounted(d, t, err)) return;
+      setLocal(d, t, 'hash', hugetlb_fault_mutex_hash(d, vma_lookup(d, next + 1)!, next + 1));
+      goTo(d, t, 'hugetlb_fault_mutex_lock');
+    },
+  },
+};
 
 /** The per-page step of mfill_atomic(); privateReadOnly = false: variant continue-private-writable. */
 export function mfillPteStep(privateReadOnly: boolean): Step {
@@ -137,21 +217,31 @@ function mfill_atomic_pte(d: KernelState, t: Tid, ctx: number, page: number, mod
  * privateReadOnly = false is variant continue-private-writable (CONTINUE maps a MAP_PRIVATE folio writable).
  */
 function fillNext(d: KernelState, t: Tid, privateReadOnly = true): void {
-  const dst = local<number>(d, t, 'dst');
-  const len = local<number>(d, t, 'len');
-  const copied = local<number>(d, t, 'copied');
-  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), dst + copied, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), privateReadOnly);
-  const done = err === null ? copied + 1 : copied;
-  setLocal(d, t, 'copied', done);
-  if (err !== null || done === len) {
-    unlockFill(d, t);
-    ret(d, t, done > 0 ? done : err);
-    return;
-  }
-  goTo(d, t, 'mfill_atomic_pte');
+  const next = local<number>(d, t, 'dst') + local<number>(d, t, 'copied');
+  const err = mfill_atomic_pte(d, t, local<number>(d, t, 'ctx'), next, local<FillMode>(d, t, 'mode'), local<number>(d, t, 'content'), local<boolean>(d, t, 'wp'), privateReadOnly);
+  if (!fillCounted(d, t, err)) goTo(d, t, 'mfill_atomic_pte');
 }
 
-/** Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'|'continue'), content, wp (UFFDIO_COPY_MODE_WP), copied, seen (ghost). Returns pages filled (>0) or an errno. */
+/**
+ * After the page at dst+copied was filled (err null) or failed: count it; on
+ * an error or once every page is done, unlock and return the pages filled
+ * (or the errno if none) and say true; else false (the caller goes on).
+ */
+function fillCounted(d: KernelState, t: Tid, err: string | null): boolean {
+  const copied = local<number>(d, t, 'copied');
+  const done = err === null ? copied + 1 : copied;
+  setLocal(d, t, 'copied', done);
+  if (err === null && done < local<number>(d, t, 'len')) return false;
+  unlockFill(d, t);
+  ret(d, t, done > 0 ? done : err);
+  return true;
+}
+
+/**
+ * Locals: ctx, dst (page), len (pages), mode ('copy'|'zeropage'|'continue'), content, wp (UFFDIO_COPY_MODE_WP),
+ * misaligned (hugetlb: a raw range not huge-page aligned), copied, seen (ghost); hugetlb: hash, vma_lock, private_ro.
+ * Returns pages filled (>0) or an errno.
+ */
 export const mfill_atomic: KernelFn = {
   name: 'mfill_atomic',
   cites: 'mm/userfaultfd.c: mfill_atomic()',
@@ -180,5 +270,6 @@ export const mfill_atomic: KernelFn = {
     },
     ...mapChangingLockSteps(true),
     mfill_atomic_pte: mfillPteStep(true),
+    ...hugetlbFillSteps,
   },
 };

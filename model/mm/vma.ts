@@ -6,7 +6,7 @@
  * area (same anon origin or same file at the contiguous offset) and have the
  * same uffd ctx and flags; anon_vma compatibility is not modelled.
  */
-import type { KernelState, Vma } from '../state.js';
+import type { KernelState, Pte, Vma } from '../state.js';
 
 export function vma_lookup(s: KernelState, page: number): Vma | null {
   return s.mm.vmas.find(v => v.start <= page && page < v.end) ?? null;
@@ -50,13 +50,24 @@ export function storeToFile(d: KernelState, file: number, idx: number, value: nu
   if (cache === undefined || idx >= cache.length) throw new Error(`[model bug] no page ${idx} in file ${file}`);
   cache[idx] = value;
   for (const v of d.mm.vmas) {
-    if (v.kind !== 'shmem' || v.file !== file) continue;
+    if (v.kind === 'anon' || v.file !== file) continue;
     const p = v.start + (idx - v.pgoff);
     if (p < v.start || p >= v.end) continue;
     const pte = d.mm.pte[p] ?? null;
     if (pte !== null && pte.cache) pte.content = value;
     if (v.shared || pte === null || pte.cache) d.expect[p] = value;
   }
+}
+
+/**
+ * The pte a fault maps for a file page already in the page cache: a shared
+ * mapping maps the folio writable; a private one maps it read-only on a read,
+ * or an anonymous copy on a write (shmem: do_shared_fault() / do_read_fault() /
+ * do_cow_fault(); hugetlb: hugetlb_no_page(), then hugetlb_wp() on a write).
+ */
+export function cachedFolioPte(shared: boolean, write: boolean, content: number): Pte {
+  if (shared) return { content, writable: true, cache: true };
+  return write ? { content, writable: true, cache: false } : { content, writable: false, cache: true };
 }
 
 /** Split VMAs so that `page` is a boundary (__split_vma()). */

@@ -1,8 +1,10 @@
 /**
  * handle_userfault() — fs/userfaultfd.c @ v6.18, for VM_UFFD_MISSING faults on
- * anon and shmem VMAs and VM_UFFD_MINOR faults on shmem VMAs (local `reason`),
- * entered with mmap_lock held for read (no PTL). For both reasons
- * userfaultfd_must_wait() waits while the pte is none (pte_none_mostly()).
+ * anon, shmem and hugetlb VMAs and VM_UFFD_MINOR faults on shmem and hugetlb VMAs
+ * (local `reason`), entered with mmap_lock held for read (no PTL; a hugetlb
+ * fault has dropped its fault mutex and vma lock in hugetlb_handle_userfault()).
+ * For both reasons userfaultfd_must_wait() — userfaultfd_huge_must_wait() for
+ * hugetlb, the same test here — waits while the pte is none (pte_none_mostly()).
  *
  *   released        READ_ONCE(ctx->released): if set, release_fault_lock(), return VM_FAULT_RETRY
  *                   (else userfaultfd_ctx_get(), build the uwq on the stack)
@@ -17,7 +19,7 @@
  * then userfaultfd_ctx_put() and return VM_FAULT_RETRY: the caller retries the fault.
  *
  * Not modelled: SIGBUS feature, UFFD_USER_MODE_ONLY, FAULT_FLAG_RETRY_NOWAIT (GUP),
- * missing FAULT_FLAG_ALLOW_RETRY, the WP reason, hugetlb (the vma lock), signals.
+ * missing FAULT_FLAG_ALLOW_RETRY, the WP reason, signals.
  * The blocking state is TASK_INTERRUPTIBLE (a user fault: FAULT_FLAG_INTERRUPTIBLE).
  */
 import type { KernelFn } from '../engine.js';

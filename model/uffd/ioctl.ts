@@ -35,6 +35,8 @@ export const UFFD_API_FEATURES = '0x1ffff';
 export const UFFD_API_IOCTLS = '0x8000000000000003';
 /** UFFD_API_RANGE_IOCTLS: WAKE, COPY, ZEROPAGE, MOVE, WRITEPROTECT, CONTINUE, POISON (bits 2..8). */
 const UFFD_API_RANGE_IOCTLS = 0x1fc;
+/** UFFD_API_RANGE_IOCTLS_BASIC (a range with hugetlb VMAs): WAKE, COPY, WRITEPROTECT, CONTINUE, POISON — no ZEROPAGE, no MOVE. */
+const UFFD_API_RANGE_IOCTLS_BASIC = 0x1cc;
 const _UFFDIO_WRITEPROTECT = 6;
 const _UFFDIO_CONTINUE = 7;
 
@@ -50,7 +52,20 @@ function result(r: string, out: Json): Json {
  * in bytes from the model's page 0 (may be unaligned), `len` a u64 as "0x..."
  * text, `mode` the ioctl's mode field.
  */
-export interface RawArgs { start: number; len: string; mode: number }
+export type RawArgs = {
+  start: number; len: string; mode: number;
+  /**
+   * Only for a range on a hugetlb area (model/user.ts rawIoctl()): `start` and
+   * `len` then cover the huge pages the real range touches, and head/tail say
+   * whether its real start/end fall inside a huge page (hugetlb alignment checks).
+   */
+  huge?: { head: boolean; tail: boolean };
+};
+
+/** A raw range on hugetlb whose start (head) or end (tail) falls inside a huge page. */
+function hugeMisaligned(raw: RawArgs | null, which: 'head' | 'tail'): boolean {
+  return raw?.huge?.[which] ?? false;
+}
 
 /** x86-64 TASK_SIZE_MAX with 4-level paging: (1 << 47) - PAGE_SIZE (arch/x86/include/asm/page_64_types.h). */
 const TASK_SIZE = (1n << 47n) - BigInt(PAGE_SIZE);
@@ -173,12 +188,17 @@ export const userfaultfd_register: KernelFn = {
         const end = local<number>(d, t, 'end');
         const flags = local<string[]>(d, t, 'modes').map(m => MODE_FLAG[m] as UffdVmFlag).sort();
         const vmas = vmasIn(d, start, end);
+        const raw = rawArgs(d, t);
         let err: string | null = null;
         if (vmas.length === 0) err = 'EINVAL';
+        // "If the first vma contains huge pages, make sure start address is aligned to huge page size."
+        else if (vmas[0]!.kind === 'hugetlb' && hugeMisaligned(raw, 'head')) err = 'EINVAL';
         for (const v of vmas) {
           if (err !== null) break;
-          // vma_can_userfault(): anon and shmem accept MISSING; MINOR needs shmem/hugetlb.
+          // vma_can_userfault(): anon, shmem and hugetlb accept MISSING and WP; MINOR needs shmem/hugetlb.
           if (flags.includes('VM_UFFD_MINOR') && v.kind === 'anon') err = 'EINVAL';
+          // "If this vma contains ending address, and huge pages check alignment."
+          else if (v.kind === 'hugetlb' && end <= v.end && end > v.start && hugeMisaligned(raw, 'tail')) err = 'EINVAL';
           else if (v.uffd !== null && v.uffd !== ctx) err = 'EBUSY';
         }
         if (err === null) {
@@ -197,7 +217,8 @@ export const userfaultfd_register: KernelFn = {
           ret(d, t, result(err, null));
           return;
         }
-        let ioctls = UFFD_API_RANGE_IOCTLS;
+        // "Note vmas containing huge pages": basic_ioctls.
+        let ioctls = vmas.some(v => v.kind === 'hugetlb') ? UFFD_API_RANGE_IOCTLS_BASIC : UFFD_API_RANGE_IOCTLS;
         if (!flags.includes('VM_UFFD_WP')) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
         if (!flags.includes('VM_UFFD_MINOR')) ioctls &= ~(1 << _UFFDIO_CONTINUE);
         ret(d, t, result('0', `0x${ioctls.toString(16)}`));
@@ -233,13 +254,17 @@ export const userfaultfd_unregister: KernelFn = {
         const start = local<number>(d, t, 'start');
         const end = local<number>(d, t, 'end');
         const vmas = vmasIn(d, start, end);
-        if (vmas.length === 0 || vmas.some(v => v.uffd !== null && v.uffd !== ctx)) {
+        // "If the first vma contains huge pages, make sure start address is aligned to huge page size."
+        const misaligned = vmas[0]?.kind === 'hugetlb' && hugeMisaligned(rawArgs(d, t), 'head');
+        if (vmas.length === 0 || misaligned || vmas.some(v => v.uffd !== null && v.uffd !== ctx)) {
           mmap_write_unlock(d, t);
           ret(d, t, result('EINVAL', null));
           return;
         }
         const todo: Json[] = vmas.filter(v => v.uffd !== null).map(v => ({
           start: Math.max(start, v.start), end: Math.min(end, v.end), missing: v.uffd_flags.includes('VM_UFFD_MISSING'), ctx: v.uffd,
+          // hugetlb_vm_op_split(): the split at a real end inside a huge page fails (-EINVAL).
+          ...(v.kind === 'hugetlb' && end <= v.end && hugeMisaligned(rawArgs(d, t), 'tail') ? { bad_split: true } : {}),
         }));
         setLocal(d, t, 'todo', todo);
         goTo(d, t, 'userfaultfd_missing');
@@ -265,7 +290,13 @@ export const userfaultfd_unregister: KernelFn = {
       doc: 'userfaultfd_clear_vma(): clear vm_userfaultfd_ctx and VM_UFFD_* (split/merge), under mmap_lock for write',
       local: true,
       run: (d, t) => {
-        const cur = local<{ start: number; end: number }>(d, t, 'cur');
+        const cur = local<{ start: number; end: number; bad_split?: boolean }>(d, t, 'cur');
+        if (cur.bad_split === true) {
+          // userfaultfd_clear_vma() -> vma_modify_flags_uffd() -> __split_vma() -> hugetlb_vm_op_split(): -EINVAL; "break".
+          mmap_write_unlock(d, t);
+          ret(d, t, result('EINVAL', null));
+          return;
+        }
         setUffd(d, cur.start, cur.end, null, []);
         goTo(d, t, 'userfaultfd_missing');
       },
@@ -356,6 +387,8 @@ function fillIoctl(name: FillIoctl): KernelFn {
             mode: fillMode, content: local<number>(d, t, 'content'), copied: 0,
             wp: raw !== null && (raw.mode & UFFDIO_COPY_MODE_WP) !== 0,
             seen: eventsInFlight(d, ctxArg(d, t)).map(e => e.id), // ghost: what this check saw
+            // hugetlb: mfill_atomic_hugetlb()'s "dst_start & (vma_hpagesize - 1) || len & (vma_hpagesize - 1)".
+            ...(hugeMisaligned(raw, 'head') || hugeMisaligned(raw, 'tail') ? { misaligned: true } : {}),
           }, 'put_user');
         },
       },
@@ -378,7 +411,9 @@ function fillIoctl(name: FillIoctl): KernelFn {
         local: true,
         run: (d, t) => {
           const done = local<number>(d, t, 'done');
-          ret(d, t, result(done === local<number>(d, t, 'len') ? '0' : 'EAGAIN', done * PAGE_SIZE));
+          // A hugetlb fill counts 2 MiB per page (local `unit`, set by user space for a hugetlb destination).
+          const unit = (top(d, t).locals['unit'] as number | undefined) ?? PAGE_SIZE;
+          ret(d, t, result(done === local<number>(d, t, 'len') ? '0' : 'EAGAIN', done * unit));
         },
       },
     },
