@@ -196,15 +196,15 @@ export function toCommand(argv: readonly string[]): Command {
   const { values: o, positionals } = parsed;
   const [verb, ...rest] = positionals;
   if (o.help === true || verb === 'help' || verb === undefined) return { verb: 'help' };
-  const only = (allowed: readonly string[]): void => {
+  const only = (allowed: readonly string[], what: string = verb): void => {
     for (const k of Object.keys(o)) {
-      if (o[k as keyof typeof o] !== undefined && !allowed.includes(k)) throw new UsageError(`--${k} does not apply to '${verb}'`);
+      if (o[k as keyof typeof o] !== undefined && !allowed.includes(k)) throw new UsageError(`--${k} does not apply to '${what}'`);
     }
   };
   switch (verb) {
     case 'check': {
       if (o.corpus === true) {
-        only(['corpus']);
+        only(['corpus'], 'check --corpus');
         if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
         return { verb: 'corpus' };
       }

@@ -71,6 +71,7 @@ const bad: [string, string[], string][] = [
   ['--max-preemptions with --workers', ['check', '--max-preemptions', '1', '--workers', '2'], 'does not combine with --workers'],
   ['--max-preemptions with --max-depth', ['check', '--max-preemptions', '1', '--max-depth', '9'], 'does not combine with --max-depth'],
   ['--max-states with pct', ['check', '--strategy', 'pct', '--max-states', '9'], '--max-states does not apply to a swarm'],
+  ['--no-time with --corpus', ['check', '--corpus', '--no-time'], "--no-time does not apply to 'check --corpus'"],
   ['--strategy pct in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--strategy', 'pct'], "applies to 'check'"],
   ['--workers in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--workers', '2'], '--workers'],
   ['--seed without random', ['check', '--seed', '3'], '--seed applies only to --strategy random'],
