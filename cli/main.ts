@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { ScenarioCheck, Trace, Variant } from './api.js';
 import { builtinScenarios, checkCorpus, checkScenarioAsync, diffVariants, findVariant, formatCheckLine, formatCorpus, formatCounterexample, formatDiff, formatTrace, listText, renderTrace, replayTrace, stepsText, summaryBlock, testFromTraceSource } from './api.js';
 import { toCommand, USAGE, UsageError } from './args.js';
+import { estimateTotal, roughly } from './estimate.js';
 import { parseScenario, ScenarioError } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
 import { VariantError } from '../model/variants.js';
@@ -165,6 +166,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
       let c: ScenarioCheck;
       try {
         const show = io.progress;
+        let previous: { states: number; frontier: number } | null = null;
         c = await checkScenarioAsync(sc, variant, {
           strategy: cmd.strategy,
           symmetry: cmd.symmetry,
@@ -177,12 +179,15 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
           ...(cmd.maxPreemptions !== undefined ? { maxPreemptions: cmd.maxPreemptions } : {}),
           ...(variantFromFile ? { variantFile: resolve(cmd.variant) } : {}),
           ...(show !== null ? { onProgress: (p: { states: number; transitions: number; depth: number; frontier: number }) => {
+            // The previous report's sample, for the BFS estimate (cli/estimate.ts); DFS and walks have none.
+            const estimate = cmd.strategy === 'bfs' && previous !== null ? estimateTotal(previous, p) : null;
+            previous = p;
             const secs = (io.now() - t0) / 1000;
             if (secs < 2) return;
             const rate = Math.round(p.states / secs);
             show(cmd.json
-              ? JSON.stringify({ progress: { scenario: sc.name, states: p.states, transitions: p.transitions, depth: p.depth, queue: p.frontier, statesPerSecond: rate } })
-              : `${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${rate} states/s`);
+              ? JSON.stringify({ progress: { scenario: sc.name, states: p.states, transitions: p.transitions, depth: p.depth, queue: p.frontier, statesPerSecond: rate, estimatedTotal: estimate } })
+              : `${sc.name}: ${p.states} states, ${p.transitions} transitions, depth ${p.depth}, queue ${p.frontier}, ${rate} states/s${estimate === null ? '' : `, est. total ~${roughly(estimate)}`}`);
           } } : {}),
           ...(cmd.maxDepth !== null ? { maxDepth: cmd.maxDepth } : {}),
           ...(cmd.maxStates !== null ? { maxStates: cmd.maxStates } : {}),

@@ -21,10 +21,12 @@ test('check --json reports progress as JSON lines, apart from the result', async
   t.is(code, 0);
   const shown = lines.filter(l => l !== '');
   t.true(shown.length >= 1, 'at least one progress line');
-  const p = JSON.parse(shown[0]!) as { progress: { scenario: string; states: number; queue: number; statesPerSecond: number } };
+  const p = JSON.parse(shown[0]!) as { progress: { scenario: string; states: number; queue: number; statesPerSecond: number; estimatedTotal: number | null } };
   t.is(p.progress.scenario, 'wake-reference');
   t.is(p.progress.states, 10000);
   t.true(p.progress.queue > 0);
+  // The first report has no earlier sample to extrapolate from (cli/estimate.ts).
+  t.is(p.progress.estimatedTotal, null);
   const result = JSON.parse(io.stdout) as { scope?: string; bound: string; states: number };
   t.is(result.bound, 'max-states');
   t.is(result.states, 10001);
