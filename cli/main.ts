@@ -210,6 +210,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
         io.out(`${JSON.stringify({
           scenario: sc.name, variant: variant.name, verdict: r.verdict, expected, complete: r.complete, bound: r.bound,
           states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, symmetry: c.symmetry, storedBytes: r.storedBytes,
+          visitedBytes: r.visitedBytes, traceBytes: r.traceBytes,
           ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
           violation: r.violation, goals: r.goals, trace: traceFile,
         })}\n`);

@@ -67,10 +67,24 @@ export function top(s: KernelState, t: Tid): Frame {
   return f;
 }
 
+/**
+ * The current value of property `key` of `o` (a plain object or an immer
+ * draft) without making a draft of it: a draft's getOwnPropertyDescriptor
+ * trap gives the latest value as it is. Cheaper than `o[key]` on a draft
+ * when the value is an object that is only read (each draft costs a proxy, a
+ * copy of its parent and work when the produce() ends).
+ */
+function peek(o: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(o, key)?.value;
+}
+
 export function local<T extends Json>(s: KernelState, t: Tid, key: string): T {
-  const v = top(s, t).locals[key];
-  if (v === undefined) throw new ModelError(`${top(s, t).fn}: no local '${key}'`);
-  return v as T;
+  const f = top(s, t);
+  // Read a primitive without drafting the locals object; an object value
+  // through the draft, so that changes made to it are recorded.
+  const v = (peek(f, 'locals') as { [k: string]: Json })[key];
+  if (v === undefined) throw new ModelError(`${f.fn}: no local '${key}'`);
+  return (typeof v === 'object' && v !== null ? f.locals[key] : v) as T;
 }
 
 export function goTo(d: KernelState, t: Tid, label: string): void {

@@ -6,7 +6,7 @@
  *
  * This module knows nothing of the checker; cli/ adapts it to checker/Model.
  */
-import { Immer } from 'immer';
+import { enableArrayMethods, Immer } from 'immer';
 import type { Kernel } from './engine.js';
 import { enabled, last, nextStep, runThread, thread } from './engine.js';
 import type { Op, Scenario } from './scenario.js';
@@ -24,6 +24,16 @@ import { kernelFor } from './variants.js';
  * `freeze: true`, where any write to a state outside produce() throws.
  */
 const thawed = new Immer({ autoFreeze: false });
+/*
+ * immer's array-methods plugin: find/filter/some/every/includes/indexOf run
+ * on the array itself (predicates see the elements, not drafts of them) and
+ * push/pop/shift/splice/sort act on the copy at once, instead of going
+ * through the proxy index by index and drafting every element they look at.
+ * Same results for pure predicates and primitive arguments to
+ * includes/indexOf, which is all the model passes (the frozen explorations in
+ * test/model/state.test.ts would catch a predicate that writes).
+ */
+enableArrayMethods();
 const frozen = new Immer({ autoFreeze: true });
 
 export interface BuildOptions {
