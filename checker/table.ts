@@ -125,24 +125,15 @@ export class FingerprintSet {
       this.count++;
       return NEW;
     }
-    const { slots, stride } = this;
-    const end = slots.length;
-    let i = this.home(lo) * stride;
-    for (;;) {
-      const h = slots[i]!;
-      const l = slots[i + 1]!;
-      if (h === 0 && l === 0) break;
-      if (h === hi && l === lo) {
-        this.last = i;
-        return SEEN;
-      }
-      i += stride;
-      if (i === end) i = 0;
+    let i = this.probe(hi, lo);
+    if (this.slots[i] === hi && this.slots[i + 1] === lo) {
+      this.last = i;
+      return SEEN;
     }
     if (this.count >= this.limit) return FULL;
     if ((this.count + 1) * 4 > this.capacity * 3) {
       this.grow();
-      i = this.emptySlot(lo);
+      i = this.probe(hi, lo);
     }
     this.slots[i] = hi;
     this.slots[i + 1] = lo;
@@ -163,16 +154,8 @@ export class FingerprintSet {
     hi |= 0;
     lo |= 0;
     if (hi === 0 && lo === 0) return this.hasZero;
-    const { slots, stride } = this;
-    let i = this.home(lo) * stride;
-    for (;;) {
-      const h = slots[i]!;
-      const l = slots[i + 1]!;
-      if (h === 0 && l === 0) return false;
-      if (h === hi && l === lo) return true;
-      i += stride;
-      if (i === slots.length) i = 0;
-    }
+    const i = this.probe(hi, lo);
+    return this.slots[i] === hi && this.slots[i + 1] === lo;
   }
 
   /** The value of the last add()ed fingerprint (valued sets only). */
@@ -207,21 +190,27 @@ export class FingerprintSet {
       const h = old[j]!;
       const l = old[j + 1]!;
       if (h === 0 && l === 0) continue;
-      const i = this.emptySlot(l);
+      const i = this.probe(h, l); // not in the new array yet: the first empty slot
       slots[i] = h;
       slots[i + 1] = l;
       if (stride === 3) slots[i + 2] = old[j + 2]!;
     }
   }
 
-  /** The first empty slot (as an index into `slots`) from the home of `lo`. */
-  private emptySlot(lo: number): number {
+  /**
+   * Linear probing from the home slot of (hi, lo), not (0, 0): the slot (as
+   * an index into `slots`) that holds it, or else the first empty one.
+   */
+  private probe(hi: number, lo: number): number {
     const { slots, stride } = this;
     let i = this.home(lo) * stride;
-    while (slots[i] !== 0 || slots[i + 1] !== 0) {
+    for (;;) {
+      const h = slots[i]!;
+      const l = slots[i + 1]!;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return i;
       i += stride;
       if (i === slots.length) i = 0;
     }
-    return i;
   }
+
 }
