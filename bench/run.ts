@@ -1,9 +1,12 @@
 /**
  * `npm run bench`: a fixed set of questions, each timed in a fresh process
  * (so that its peak RSS is its own). Prints one line per run — verdict,
- * distinct states, transitions, time, states/s, peak RSS, bytes per stored
- * state — and writes the rows as JSON (bench/results.json, or --out FILE;
- * written to a temporary file, then renamed).
+ * distinct states, transitions, time, states/s, peak RSS, and bytes per
+ * state: of the visited set (fingerprints) and in all (visited set plus the
+ * BFS trace columns, parent and action) — and writes the rows as JSON
+ * (bench/results.json, or --out FILE; written to a temporary file, then
+ * renamed). The state objects of the BFS frontier are in the RSS, not in
+ * these bytes.
  * Benchmarks, not tests: nothing here fails on time.
  *
  *   npm run bench                  every question
@@ -49,7 +52,13 @@ const questions: Question[] = [
 interface Row {
   scenario: string; variant: string; config: string; verdict: string; scope: string;
   states: number; transitions: number; maxDepth: number; violationDepth: number | null;
-  seconds: number; statesPerSecond: number; transitionsPerSecond: number; peakRssMB: number; bytesPerState: number;
+  seconds: number; statesPerSecond: number; transitionsPerSecond: number; peakRssMB: number;
+  /** Visited set (fingerprints), allocated bytes per distinct state. */
+  visitedBytesPerState: number;
+  /** BFS trace columns (parent id, action index), allocated bytes per distinct state. */
+  traceBytesPerState: number;
+  /** visited + trace. */
+  bytesPerState: number;
 }
 
 /** One run, in this process (the child's side). */
@@ -61,7 +70,9 @@ async function measure(q: Question): Promise<Row> {
     scenario: q.scenario, variant: q.variant, config: q.label, verdict: r.verdict, scope: r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`,
     states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, violationDepth: r.violation?.depth ?? null,
     seconds: +secs.toFixed(2), statesPerSecond: Math.round(r.states / secs), transitionsPerSecond: Math.round(r.transitions / secs),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), bytesPerState: +(r.storedBytes / r.states).toFixed(1),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    visitedBytesPerState: +(r.visitedBytes / r.states).toFixed(1), traceBytesPerState: +(r.traceBytes / r.states).toFixed(1),
+    bytesPerState: +(r.storedBytes / r.states).toFixed(1),
   };
 }
 
@@ -70,7 +81,7 @@ function line(r: Row): string {
     r.scenario.padEnd(22), r.variant.padEnd(14), r.config.padEnd(10), r.verdict.padEnd(9), r.scope.padEnd(9),
     `states ${String(r.states).padStart(9)}`, `transitions ${String(r.transitions).padStart(9)}`,
     `${r.seconds.toFixed(2).padStart(8)} s`, `${String(r.statesPerSecond).padStart(6)} states/s`,
-    `RSS ${String(r.peakRssMB).padStart(5)} MB`, `${r.bytesPerState} B/state`,
+    `RSS ${String(r.peakRssMB).padStart(5)} MB`, `visited ${r.visitedBytesPerState} B/state`, `total ${r.bytesPerState} B/state`,
   ].join('  ');
 }
 

@@ -3,10 +3,11 @@
  * counterexamples) or depth-first (memory in proportion to depth), with
  * optional depth and state-count bounds.
  *
- * Per discovered state only integers are kept (its 64-bit fingerprint, and
- * for BFS its parent id and the index of the action that reached it; for a
- * depth-bounded DFS its smallest depth). State objects live only in the BFS
- * frontier or the DFS stack. Each state is judged once, when discovered:
+ * Per discovered state only integers are kept: its 64-bit fingerprint in the
+ * visited set (checker/table.ts); for BFS its parent's id and the index of
+ * the action that reached it, in trace columns (a state's id is its discovery
+ * index); for a depth-bounded DFS its smallest depth, next to its fingerprint.
+ * State objects live only in the BFS frontier or the DFS stack. Each state is judged once, when discovered:
  * `always` properties, `terminal` properties if it has no enabled action,
  * and the applicable `sometimes` goals not yet reached.
  *
@@ -18,7 +19,7 @@ import seedrandom from 'seedrandom';
 import { CheckerBug } from './errors.js';
 import type { Model, SometimesProperty } from './model.js';
 import { splitProperties, stateViolation, type PropertySets, type StateViolation } from './properties.js';
-import { FingerprintTable, IntColumn } from './table.js';
+import { FingerprintSet, FULL, NEW, UintColumn } from './table.js';
 
 export type Strategy = 'bfs' | 'dfs' | 'random';
 /**
@@ -100,12 +101,15 @@ export interface CheckResult {
   /** Applicable `sometimes` goals, in property order. */
   goals: Goal[];
   /**
-   * Bytes allocated for per-state storage when the search ended: the
-   * fingerprint table (the visited set) and the integer columns (BFS parent
-   * and action; DFS depth). Capacities double, so this is between one and
-   * two times what the states need.
+   * Bytes allocated for per-state storage when the search ended:
+   * visitedBytes + traceBytes. Capacities grow by half, so this is between
+   * one and 1.5 times what the states need.
    */
   storedBytes: number;
+  /** The visited set: 64-bit fingerprints in an open-addressing table (with each state's smallest depth in a depth-bounded DFS). */
+  visitedBytes: number;
+  /** BFS only: each state's parent id (4 bytes) and action index (1 byte while under 256), to rebuild a counterexample. */
+  traceBytes: number;
 }
 
 export const PROGRESS_INTERVAL = 10_000;
@@ -160,7 +164,7 @@ class Search<S, A> {
   private readonly goals: SometimesProperty<S>[];
   private readonly reached: boolean[];
   private unreached: number;
-  private readonly table: FingerprintTable;
+  private readonly table: FingerprintSet;
   private readonly maxDepth: number;
   private readonly onProgress: ((p: Progress) => void) | undefined;
   /** The text the visited set is keyed on: encode, or symmetricEncode under symmetry. */
@@ -173,8 +177,8 @@ class Search<S, A> {
   private interrupted = false;
   /** Transitions since the last pause. */
   private sinceSlice = 0;
-  /** Integer columns kept per state besides the fingerprint table. */
-  private readonly columns: IntColumn[] = [];
+  /** Integer columns kept per state besides the visited set (BFS: parent and action). */
+  private readonly columns: UintColumn[] = [];
 
   constructor(
     private readonly model: Model<S, A>,
@@ -185,8 +189,9 @@ class Search<S, A> {
     this.goals = this.sets.sometimes.filter((g) => g.applies(this.init));
     this.reached = this.goals.map(() => false);
     this.unreached = this.goals.length;
-    this.table = new FingerprintTable(options.maxStates ?? Infinity);
     this.maxDepth = options.maxDepth ?? Infinity;
+    // A depth-bounded DFS keeps each state's smallest depth beside its fingerprint.
+    this.table = new FingerprintSet(options.maxStates ?? Infinity, options.strategy === 'dfs' && this.maxDepth !== Infinity);
     this.onProgress = options.onProgress;
     const sym = options.symmetry === true ? model.symmetricEncode : undefined;
     this.key = sym !== undefined ? s => sym.call(model, s) : s => model.encode(s);
@@ -251,18 +256,25 @@ class Search<S, A> {
       strategy: this.options.strategy,
       violation,
       goals,
-      storedBytes: this.columns.reduce((n, c) => n + c.bytes, this.table.bytes),
+      storedBytes: this.table.bytes + this.traceBytes(),
+      visitedBytes: this.table.bytes,
+      traceBytes: this.traceBytes(),
     };
+  }
+
+  private traceBytes(): number {
+    return this.columns.reduce((n, c) => n + c.bytes, 0);
   }
 
   *bfs(): Generator<void, CheckResult> {
     const { model, table, maxDepth, init, key } = this;
-    const parent = new IntColumn();
-    const via = new IntColumn();
+    // State id = discovery index: init is 0, its parent and action are placeholders.
+    const parent = new UintColumn();
+    const via = new UintColumn();
     this.columns.push(parent, via);
     table.add(key(init));
-    parent.push(-1);
-    via.push(-1);
+    parent.push(0);
+    via.push(0);
     const initActions = model.actions(init);
     const v0 = this.judge(init, initActions.length);
     if (v0 !== null) return this.result(this.bfsViolation(v0, 0, parent, via));
@@ -295,13 +307,13 @@ class Search<S, A> {
           }
           const t = model.step(s, enabled[j]!);
           this.transitions++;
-          const before = table.size;
-          const tid = table.add(key(t));
-          if (tid < 0) {
+          const added = table.add(key(t));
+          if (added === FULL) {
             this.hitMaxStates = true;
             return this.result(null);
           }
-          if (tid !== before) continue;
+          if (added !== NEW) continue;
+          const tid = table.size - 1;
           parent.push(id);
           via.push(j);
           this.deepest = depth;
@@ -329,10 +341,12 @@ class Search<S, A> {
 
   /**
    * The counterexample ending in state `id`: its choices from the parent
-   * links, its labels by replaying them from init. The replay must meet the
-   * recorded fingerprint at every step, else the model is nondeterministic.
+   * links, its labels by replaying them from init. Every state of the replay
+   * must be in the visited set, else the model is nondeterministic (the set
+   * keeps fingerprints, not ids: a replay that wandered onto another visited
+   * state would go unnoticed here, but not by traces/replay).
    */
-  private bfsViolation(v: StateViolation, id: number, parent: IntColumn, via: IntColumn): Violation {
+  private bfsViolation(v: StateViolation, id: number, parent: UintColumn, via: UintColumn): Violation {
     const path: number[] = [];
     for (let k = id; k > 0; k = parent.get(k)) path.push(k);
     path.reverse();
@@ -341,8 +355,7 @@ class Search<S, A> {
     const labels: string[] = [];
     let s = model.init();
     for (let step = 0; step <= path.length; step++) {
-      const expected = step === 0 ? 0 : path[step - 1]!;
-      if (!table.matches(expected, key(s))) {
+      if (!table.has(key(s))) {
         throw new CheckerBug(`replay diverged at step ${step}: the model depends on uncontrolled state`);
       }
       if (step === path.length) break;
@@ -359,11 +372,8 @@ class Search<S, A> {
   *dfs(): Generator<void, CheckResult> {
     const { model, table, maxDepth, init, key } = this;
     const bounded = maxDepth !== Infinity;
-    /** Smallest depth each state was seen at; kept only under a depth bound. */
-    const depthOf = new IntColumn();
-    if (bounded) this.columns.push(depthOf);
+    // Under a depth bound, the visited set keeps each state's smallest depth as its value (init: 0).
     table.add(key(init));
-    if (bounded) depthOf.push(0);
     const initActions = model.actions(init);
     const v0 = this.judge(init, initActions.length);
     if (v0 !== null) return this.result({ ...v0, choices: [], labels: [], depth: 0 });
@@ -399,14 +409,13 @@ class Search<S, A> {
       const t = model.step(states[top]!, enabled[j]!);
       this.transitions++;
       const depth = top + 1;
-      const before = table.size;
-      const id = table.add(key(t));
-      if (id < 0) {
+      const added = table.add(key(t));
+      if (added === FULL) {
         this.hitMaxStates = true;
         break;
       }
-      if (id === before) {
-        if (bounded) depthOf.push(depth);
+      if (added === NEW) {
+        if (bounded) table.setValue(depth);
         if (depth > this.deepest) this.deepest = depth;
         const tActions = model.actions(t);
         const v = this.judge(t, tActions.length);
@@ -421,11 +430,11 @@ class Search<S, A> {
           }
         }
         this.progress(depth, states.length);
-      } else if (bounded && depth < depthOf.get(id)) {
+      } else if (bounded && depth < table.value()) {
         // Seen before, but deeper: expand it again so the bound hides nothing.
         // Here depth < old depth <= maxDepth, so it is expanded.
-        const old = depthOf.get(id);
-        depthOf.set(id, depth);
+        const old = table.value();
+        table.setValue(depth);
         const tActions = model.actions(t);
         if (tActions.length > 0) {
           if (old === maxDepth) this.cut--; // it was cut off at its first visit
@@ -469,14 +478,13 @@ class Search<S, A> {
         const t = model.step(s, enabled[j]!);
         this.transitions++;
         path.push(j);
-        const before = table.size;
-        const id = table.add(key(t));
-        if (id < 0) {
+        const added = table.add(key(t));
+        if (added === FULL) {
           this.hitMaxStates = true;
           return this.result(null);
         }
         const tActions = model.actions(t);
-        if (id === before) {
+        if (added === NEW) {
           if (path.length > this.deepest) this.deepest = path.length;
           const v = this.judge(t, tActions.length);
           if (v !== null) return this.result(this.walkViolation(v, path));

@@ -77,7 +77,10 @@ export interface ResultParts {
   violation: Violation | null;
   goals: SometimesProperty<unknown>[];
   reached: readonly boolean[];
-  storedBytes: number;
+  /** Bytes of the visited set(s). */
+  visitedBytes: number;
+  /** Bytes kept to rebuild a counterexample (parents, actions); 0 where none are kept. */
+  traceBytes: number;
 }
 
 /** A CheckResult; a complete search without a violation that missed a goal reports it (a vacuous scenario), as explore.ts does. */
@@ -95,6 +98,7 @@ export function makeResult(p: ResultParts): CheckResult {
   }
   return {
     verdict: violation === null ? 'ok' : 'violation', complete: p.bound === null, bound: p.bound,
-    states: p.states, transitions: p.transitions, maxDepth: p.maxDepth, strategy: p.strategy, violation, goals, storedBytes: p.storedBytes,
+    states: p.states, transitions: p.transitions, maxDepth: p.maxDepth, strategy: p.strategy, violation, goals,
+    storedBytes: p.visitedBytes + p.traceBytes, visitedBytes: p.visitedBytes, traceBytes: p.traceBytes,
   };
 }

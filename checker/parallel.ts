@@ -30,7 +30,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { CheckResult, Progress, Violation } from './explore.js';
 import { SLICE } from './explore.js';
-import { fingerprintAt, FingerprintSet } from './fpset.js';
+import { fingerprintAt, FingerprintSet, NEW as FRESH } from './table.js';
 import { Judge, labelsOf, makeResult, stateKey } from './judge.js';
 import type { Model } from './model.js';
 import { Pool, type ModelSpec, type Reply } from './pool.js';
@@ -69,7 +69,8 @@ const NEW = 4;
 
 /** One partition: its visited set, its share of the level, the successors it generated. */
 export class Partition<S, A> {
-  private readonly visited = new FingerprintSet();
+  /** Valued: each fingerprint's id (its discovery index in this partition), for the dedup of one level's candidates. */
+  private readonly visited = new FingerprintSet(Infinity, true);
   private readonly key: (s: S) => string;
   private readonly judge: Judge<S>;
   private frontier: S[] = [];
@@ -93,7 +94,7 @@ export class Partition<S, A> {
     this.judge = new Judge(model as Model<S, unknown>, init);
     const h = new Int32Array(2);
     fingerprintAt(this.key(init), h, 0);
-    if (ownerOf(h[0]!, options.workers) === index) this.visited.add(h[0]!, h[1]!);
+    if (ownerOf(h[0]!, options.workers) === index) this.visited.addFingerprint(h[0]!, h[1]!);
     if (index === 0) {
       this.frontier = [init];
       this.frontierRanks = [0];
@@ -165,9 +166,8 @@ export class Partition<S, A> {
         const owner = ownerOf(h[0]!, k);
         // Keep no successor that is surely not new: one this partition owns and saw at an earlier
         // level, or one it generated already at this level (that one came first: its key is smaller).
-        if (owner === this.index && this.visited.find(h[0]!, h[1]!) >= 0) continue;
-        const before = thisLevel.size;
-        if (thisLevel.add(h[0]!, h[1]!) !== before) continue;
+        if (owner === this.index && this.visited.hasFingerprint(h[0]!, h[1]!)) continue;
+        if (thisLevel.addFingerprint(h[0]!, h[1]!) !== FRESH) continue;
         buckets[owner]!.push(h[0]!, h[1]!, this.frontierRanks[i]!, j, candidates.length);
         candidates.push(t);
       }
@@ -188,7 +188,8 @@ export class Partition<S, A> {
     for (let g = 0; g < buckets.length; g++) {
       const b = buckets[g]!;
       for (let i = 0; i < b.length; i += CAND) {
-        const id = this.visited.add(b[i]!, b[i + 1]!);
+        if (this.visited.addFingerprint(b[i]!, b[i + 1]!) === FRESH) this.visited.setValue(this.visited.size - 1);
+        const id = this.visited.value();
         if (id < start) continue;
         const at = (id - start) * NEW;
         const r = b[i + 2]!;
@@ -397,6 +398,6 @@ async function coordinate<S, A>(model: Model<S, A>, parts: Partitions, options: 
   const bound = interrupted ? 'interrupted' : hitMaxStates ? 'max-states' : cut > 0 ? 'max-depth' : null;
   return makeResult({
     strategy: 'bfs', bound, states, transitions, maxDepth: deepest, violation, goals: judge.goals as never, reached: judge.reached,
-    storedBytes: bytes + parents.reduce((m, p) => m + 2 * p.byteLength, 0),
+    visitedBytes: bytes, traceBytes: parents.reduce((m, p) => m + 2 * p.byteLength, 0),
   });
 }

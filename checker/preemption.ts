@@ -21,7 +21,7 @@
  */
 import type { CheckResult, Progress, Violation } from './explore.js';
 import { SLICE } from './explore.js';
-import { fingerprintAt, FingerprintSet } from './fpset.js';
+import { fingerprintAt, FingerprintSet, NEW } from './table.js';
 import { Judge, makeResult, violationAt } from './judge.js';
 import type { Model } from './model.js';
 
@@ -69,16 +69,14 @@ export async function preemptionSearch<S, A>(model: Model<S, A>, options: Preemp
       }
       const e = level[q]!;
       fingerprintAt(nodeKey(e.s, e.last), h, 0);
-      const before = nodes.size;
-      const id = nodes.add(h[0]!, h[1]!);
-      if (id !== before) continue; // expanded already, with as few preemptions or fewer
+      if (nodes.addFingerprint(h[0]!, h[1]!) !== NEW) continue; // expanded already, with as few preemptions or fewer
+      const id = nodes.size - 1; // = parent.length: nodes are numbered in the order they are expanded
       parent.push(e.parent);
       via.push(e.via);
       if (e.depth > deepest) deepest = e.depth;
       const en = model.actions(e.s);
       fingerprintAt(model.encode(e.s), h, 0);
-      const fresh = distinct.size;
-      if (distinct.add(h[0]!, h[1]!) === fresh) {
+      if (distinct.addFingerprint(h[0]!, h[1]!) === NEW) {
         if (options.maxStates !== undefined && distinct.size > options.maxStates) { hitMaxStates = true; break search; }
         const v = judge.judge(e.s, en.length);
         if (v !== null) {
@@ -111,10 +109,10 @@ export async function preemptionSearch<S, A>(model: Model<S, A>, options: Preemp
     level = next;
   }
   let cut = false;
-  for (let i = 0; i < cutTargets.length && !cut; i += 2) cut = nodes.find(cutTargets[i]!, cutTargets[i + 1]!) < 0;
+  for (let i = 0; i < cutTargets.length && !cut; i += 2) cut = !nodes.hasFingerprint(cutTargets[i]!, cutTargets[i + 1]!);
   return makeResult({
     strategy: 'bfs', bound: interrupted ? 'interrupted' : hitMaxStates ? 'max-states' : cut ? 'max-preemptions' : null,
     states: distinct.size, transitions, maxDepth: deepest, violation, goals: judge.goals as never, reached: judge.reached,
-    storedBytes: nodes.bytes + distinct.bytes + 16 * parent.length,
+    visitedBytes: nodes.bytes + distinct.bytes, traceBytes: 16 * parent.length,
   });
 }

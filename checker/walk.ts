@@ -25,7 +25,7 @@
 import seedrandom from 'seedrandom';
 import type { CheckResult, Progress, Violation } from './explore.js';
 import { SLICE } from './explore.js';
-import { fingerprintAt, FingerprintSet } from './fpset.js';
+import { fingerprintAt, FingerprintSet, NEW } from './table.js';
 import { Judge, labelsOf, makeResult, stateKey } from './judge.js';
 import type { Model } from './model.js';
 import { Pool, type ModelSpec } from './pool.js';
@@ -205,7 +205,7 @@ class Merger<S, A> {
   constructor(private readonly model: Model<S, A>, private readonly runner: WalkRunner<S, A>, initKey: string) {
     const h = new Int32Array(2);
     fingerprintAt(initKey, h, 0);
-    this.seen.add(h[0]!, h[1]!);
+    this.seen.addFingerprint(h[0]!, h[1]!);
   }
 
   /** Adds one record; true when it ends the search (a violation). */
@@ -213,9 +213,8 @@ class Merger<S, A> {
     this.merged++;
     this.transitions += r.transitions;
     for (let i = 0; i < r.fps.length; i += 2) {
-      const before = this.seen.size;
       // The depth of the deepest newly discovered state, as explore.ts reports for its walks.
-      if (this.seen.add(r.fps[i]!, r.fps[i + 1]!) === before && i / 2 + 1 > this.depth) this.depth = i / 2 + 1;
+      if (this.seen.addFingerprint(r.fps[i]!, r.fps[i + 1]!) === NEW && i / 2 + 1 > this.depth) this.depth = i / 2 + 1;
     }
     for (const g of r.goals) this.runner.judge.mark(g);
     if (r.violation === null) return false;
@@ -232,7 +231,7 @@ class Merger<S, A> {
   result(options: WalkOptions, interrupted: boolean): CheckResult {
     return makeResult({
       strategy: options.strategy, bound: interrupted ? 'interrupted' : options.strategy, states: this.seen.size, transitions: this.transitions,
-      maxDepth: this.depth, violation: this.violation, goals: this.runner.judge.goals as never, reached: this.runner.judge.reached, storedBytes: this.seen.bytes,
+      maxDepth: this.depth, violation: this.violation, goals: this.runner.judge.goals as never, reached: this.runner.judge.reached, visitedBytes: this.seen.bytes, traceBytes: 0,
     });
   }
 }

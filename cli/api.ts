@@ -14,7 +14,8 @@ import { builtinVariants, findVariant, kernelFor, VariantError } from '../model/
 import { mainlineKernel } from '../model/kernel.js';
 import type { Step } from '../model/engine.js';
 import { makeProperties, stuckReport } from '../properties/index.js';
-import { memoised, symmetricEncoder } from './symmetry.js';
+import { IdentityMemo } from './memo.js';
+import { symmetricEncoder } from './symmetry.js';
 import { uffdModelSpec, type VariantRef } from './worker-model.js';
 import { parallelBfs } from '../checker/parallel.js';
 import { preemptionSearch } from '../checker/preemption.js';
@@ -121,30 +122,54 @@ export function explainer(m: UffdModel): Explain {
  * Canonical encoding whose cost follows what a step changed: immer shares
  * every unchanged subtree between a state and its successor, so each
  * top-level subtree's fingerprint is computed once per distinct object and
- * memoised by identity. The encoding is the concatenation of those 64-bit
- * fingerprints (equal states give equal text; the checker hashes it again).
+ * memoised by identity (cli/memo.ts). The encoding is the concatenation of
+ * those 64-bit fingerprints (equal states give equal text; the checker hashes
+ * it again). Traces record hash64 of this text: changing it changes their
+ * `final` fingerprints.
  */
 export function memoEncoder(): (s: KernelState) => string {
-  const sub = memoised(new WeakMap<object, string>(), o => hash64(JSON.stringify(o)));
+  const memo = new IdentityMemo(o => hash64(JSON.stringify(o)));
+  // Slots: a top-level field's index, 32 + an mm field's, 48 + a ctx's, 80 + a thread's.
+  const part = (slot: number, v: unknown): string => (typeof v === 'object' && v !== null ? memo.get(slot, v) : JSON.stringify(v));
   // Every field of the state, in a fixed (sorted) order, so ghost fields added later are never left out.
-  const part = (v: unknown): string => (typeof v === 'object' && v !== null ? sub(v) : JSON.stringify(v));
+  const sortedKeys = sortedKeysOf();
+  const sortedMmKeys = sortedKeysOf();
   return s => {
     let out = '';
     const top = s as unknown as { [k: string]: unknown };
-    for (const k of Object.keys(top).sort()) {
+    const keys = sortedKeys(top);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
       const v = top[k];
       if (k === 'mm') {
         const mm = v as { [k: string]: unknown };
-        for (const mk of Object.keys(mm).sort()) out += `${mk}:${part(mm[mk])};`;
+        const mmKeys = sortedMmKeys(mm);
+        for (let j = 0; j < mmKeys.length; j++) out += `${mmKeys[j]}:${part(32 + j, mm[mmKeys[j]!])};`;
       } else if (k === 'uffd' || k === 'threads') {
+        const base = k === 'uffd' ? 48 : 80;
         out += `${k}:`;
-        for (const x of v as object[]) out += sub(x);
+        const xs = v as object[];
+        for (let j = 0; j < xs.length; j++) out += memo.get(base + j, xs[j]!);
         out += ';';
       } else {
-        out += `${k}:${part(v)};`;
+        out += `${k}:${part(i, v)};`;
       }
     }
     return out;
+  };
+}
+
+/** Object.keys(o).sort(), remembered while objects come with the same keys in the same order (immer keeps the order). */
+function sortedKeysOf(): (o: object) => readonly string[] {
+  let lastKeys: string[] = [];
+  let lastSorted: string[] = [];
+  return o => {
+    const keys = Object.keys(o);
+    if (keys.length !== lastKeys.length || keys.some((k, i) => k !== lastKeys[i])) {
+      lastKeys = keys;
+      lastSorted = [...keys].sort();
+    }
+    return lastSorted;
   };
 }
 

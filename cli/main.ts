@@ -222,6 +222,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
           states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, symmetry: c.symmetry, storedBytes: r.storedBytes,
           workers: c.workers, shard: c.shard === null ? null : `${c.shard.index}/${c.shard.count}`,
           ...(cmd.maxPreemptions !== undefined ? { maxPreemptions: cmd.maxPreemptions } : {}),
+          visitedBytes: r.visitedBytes, traceBytes: r.traceBytes,
           ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
           violation: r.violation, goals: r.goals, trace: traceFile,
         })}\n`);

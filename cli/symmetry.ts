@@ -21,6 +21,7 @@
  * states), only less reduced.
  */
 import { fingerprint64 } from '../checker/index.js';
+import { IdentityMemo } from './memo.js';
 import type { Scenario } from '../model/scenario.js';
 import type { Ewq, KernelState, Mm, RwSem, Thread, Tid, UffdCtx, Uwq } from '../model/state.js';
 
@@ -46,18 +47,6 @@ export const CTX_TIDS = {
 export const THREAD_TIDS = {
   name: 'none', role: 'none', does: 'none', task: 'none', frames: 'none', user: 'none',
 } as const satisfies Record<keyof Thread, TidUse>;
-
-/** `f`, memoised by object identity in `memo` (immer shares unchanged subtrees, so each is hashed once). */
-export function memoised(memo: WeakMap<object, string>, f: (o: object) => string): (o: object) => string {
-  return o => {
-    let h = memo.get(o);
-    if (h === undefined) {
-      h = f(o);
-      memo.set(o, h);
-    }
-    return h;
-  };
-}
 
 /**
  * The classes of interchangeable threads (two or more each): same role and same ops.
@@ -159,77 +148,110 @@ export function renameState(s: KernelState, to: readonly number[]): KernelState 
 /**
  * The canonical text of a state's orbit: the smallest, over every renaming,
  * of an encoding that leaves out thread names (they name the slot). Its cost
- * follows what a step changed, as memoEncoder's: thread records and fields
- * without tids are hashed once per object and reused under every renaming;
- * only the (small) fields that hold tids are re-encoded per renaming.
+ * follows what a step changed: every hash is memoised by object identity
+ * (immer shares unchanged subtrees), per renaming for the fields that hold
+ * tids, and a thread record's hash is made of its frames' hashes, so a step
+ * that changes the top frame re-hashes that frame only.
  */
 export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | null {
   const classes = threadClasses(sc);
   if (classes.length === 0) return null;
   const n = sc.threads.length;
-  const perms = renamings(n, classes).slice(1);
-  const memo = new WeakMap<object, string>();
-  const sub = memoised(memo, o => fingerprint64(JSON.stringify(o)));
-  /** A thread record without its name (every other field, sorted keys). */
-  const threadHash = memoised(memo, th => {
-    const o = th as { [k: string]: unknown };
-    let text = '';
-    for (const k of Object.keys(o).sort()) if (k !== 'name') text += `${k}:${JSON.stringify(o[k])};`;
-    return fingerprint64(text);
-  });
+  /** Every renaming, the identity first; a renaming's index names it below. */
+  const all = renamings(n, classes);
+  const indexOf = new Map(all.map((to, i) => [to.join(','), i]));
   const tidFree = Object.keys(STATE_TIDS).filter(k => STATE_TIDS[k as keyof KernelState] === 'none').sort() as (keyof KernelState)[];
   const mmTidFree = Object.keys(MM_TIDS).filter(k => MM_TIDS[k as keyof Mm] === 'none').sort() as (keyof Mm)[];
-  const part = (v: unknown): string => (typeof v === 'object' && v !== null ? sub(v) : JSON.stringify(v));
-  /** A ctx holds no tid when its queues are empty and its locks free: every renaming leaves it as it is. */
-  const ctxHoldsTids = (c: UffdCtx): boolean => c.fault_pending_wqh.length > 0 || c.fault_wqh.length > 0 || c.refile_in_transit !== null || c.fork_in_transit !== null
-    || c.event_wqh.length > 0 || c.fd_wqh.length > 0 || c.locks.fd_wqh !== null || c.locks.fault_pending_wqh !== null
-    || c.locks.fault_wqh !== null || c.locks.event_wqh !== null || c.map_changing_lock.writer !== null
-    || c.map_changing_lock.readers.length > 0 || c.map_changing_lock.waiters.length > 0;
-  /** The fields that hold tids, renamed by `to` (null: the identity); hashed as sub() hashes the unrenamed objects. */
-  const tidPart = (s: KernelState, to: readonly number[] | null): string => {
-    const hash = (o: object, renamed: () => object): string => (to === null ? sub(o) : fingerprint64(JSON.stringify(renamed())));
-    let out = `L${hash(s.mm.mmap_lock, () => renameRwSem(s.mm.mmap_lock, to!))}`;
-    if (s.mm.hugetlb_fault_mutex.length > 0) out += `H${hash(s.mm.hugetlb_fault_mutex, () => renameMutexes(s.mm.hugetlb_fault_mutex, to!))}`;
+  const threadFields = Object.keys(THREAD_TIDS).filter(k => k !== 'name').sort() as (keyof Thread)[];
+  // Slots of the memos (cli/memo.ts): one per call site.
+  const MM_SLOT = tidFree.length;
+  const LOCK_SLOT = MM_SLOT + mmTidFree.length;
+  const LIST_SLOT = { unmaps: LOCK_SLOT + 1, events: LOCK_SLOT + 2, fills_in_event: LOCK_SLOT + 3, removing: LOCK_SLOT + 4, forks: LOCK_SLOT + 5 } as const;
+  const CHILDREN_SLOT = LOCK_SLOT + 6;
+  const MUTEX_SLOT = LOCK_SLOT + 7;
+  const CTX_SLOT = 16;
+  if (MUTEX_SLOT >= CTX_SLOT) throw new Error(`symmetricEncoder: field slots (${MUTEX_SLOT + 1}) run into the ctx slots (${CTX_SLOT}): raise CTX_SLOT`);
+  const FRAME_SLOT = 32;
+  const FRAMES_PER_THREAD = 8;
+  const plain = new IdentityMemo(o => fingerprint64(JSON.stringify(o)));
+  const part = (slot: number, v: unknown): string => (typeof v === 'object' && v !== null ? plain.get(slot, v) : JSON.stringify(v));
+  /** Per renaming: the hash of `rename(o, to)`, memoised by o; the identity's is the plain hash. */
+  const renamed = (rename: (o: never, to: readonly number[]) => unknown): IdentityMemo[] =>
+    all.map((to, i) => (i === 0 ? plain : new IdentityMemo(o => fingerprint64(JSON.stringify(rename(o as never, to))))));
+  const rwsemH = renamed(renameRwSem);
+  const mutexH = renamed(renameMutexes);
+  const ctxH = renamed(renameCtx);
+  const listH = renamed((xs: readonly { tid: Tid }[], to) => withTid(xs, to));
+  const childrenH = renamed((cs: KernelState['children'], to) => cs.map(c => ({ ...c, parent_tid: to[c.parent_tid]! })));
+  /** A thread record without its name: every other field (sorted), its frames hashed one by one. */
+  let threadSlot = 0;
+  const threads = new IdentityMemo(o => {
+    const th = o as Thread;
+    const base = FRAME_SLOT + threadSlot * FRAMES_PER_THREAD;
+    let text = '';
+    for (const k of threadFields) {
+      if (k === 'frames') {
+        text += 'frames:';
+        for (let j = 0; j < th.frames.length; j++) text += plain.get(base + Math.min(j, FRAMES_PER_THREAD - 1), th.frames[j]!);
+        text += ';';
+      } else {
+        text += `${k}:${part(base + FRAMES_PER_THREAD - 1, th[k])};`;
+      }
+    }
+    return fingerprint64(text);
+  });
+  const threadHash = (s: KernelState, t: number): string => {
+    threadSlot = t;
+    return threads.get(t, s.threads[t]!);
+  };
+  /** The fields that hold tids, renamed by all[r]. */
+  const tidPart = (s: KernelState, r: number): string => {
+    const list = listH[r]!;
+    let out = `L${rwsemH[r]!.get(LOCK_SLOT, s.mm.mmap_lock)}`;
+    if (s.mm.hugetlb_fault_mutex.length > 0) out += `H${mutexH[r]!.get(MUTEX_SLOT, s.mm.hugetlb_fault_mutex)}`;
     out += 'U';
-    for (const c of s.uffd) out += to === null || !ctxHoldsTids(c) ? sub(c) : hash(c, () => renameCtx(c, to));
-    out += `M${hash(s.unmaps, () => withTid(s.unmaps, to!))}E${hash(s.events, () => withTid(s.events, to!))}`;
-    out += `F${hash(s.fills_in_event, () => withTid(s.fills_in_event, to!))}R${hash(s.removing, () => withTid(s.removing, to!))}`;
-    out += `K${hash(s.forks, () => withTid(s.forks, to!))}C${hash(s.children, () => s.children.map(c => ({ ...c, parent_tid: to![c.parent_tid]! })))}T`;
-    if (to === null) for (const th of s.threads) out += threadHash(th);
-    else {
-      const order: Thread[] = s.threads.slice();
-      s.threads.forEach((th, t) => { order[to[t]!] = th; });
-      for (const th of order) out += threadHash(th);
+    for (let c = 0; c < s.uffd.length; c++) out += ctxH[r]!.get(CTX_SLOT + c, s.uffd[c]!);
+    out += `M${list.get(LIST_SLOT.unmaps, s.unmaps)}E${list.get(LIST_SLOT.events, s.events)}F${list.get(LIST_SLOT.fills_in_event, s.fills_in_event)}`;
+    out += `R${list.get(LIST_SLOT.removing, s.removing)}K${list.get(LIST_SLOT.forks, s.forks)}C${childrenH[r]!.get(CHILDREN_SLOT, s.children)}T`;
+    if (r === 0) {
+      for (let t = 0; t < s.threads.length; t++) out += threadHash(s, t);
+    } else {
+      const to = all[r]!;
+      const order: string[] = new Array<string>(s.threads.length);
+      for (let t = 0; t < s.threads.length; t++) order[to[t]!] = threadHash(s, t);
+      for (const h of order) out += h;
     }
     return out;
   };
   return s => {
     let fixed = '';
-    for (const k of tidFree) fixed += `${k}:${part(s[k])};`;
-    for (const k of mmTidFree) fixed += `${k}:${part(s.mm[k])};`;
-    if (s.threads.length !== n) return `${fixed}${tidPart(s, null)}`;
+    for (let i = 0; i < tidFree.length; i++) fixed += `${tidFree[i]}:${part(i, s[tidFree[i]!])};`;
+    for (let i = 0; i < mmTidFree.length; i++) fixed += `${mmTidFree[i]}:${part(MM_SLOT + i, s.mm[mmTidFree[i]!])};`;
+    if (s.threads.length !== n) return `${fixed}${tidPart(s, 0)}`;
     const sorting = sortingRenaming(s);
-    if (sorting !== undefined) return fixed + tidPart(s, sorting);
-    let best = tidPart(s, null);
-    for (const to of perms) {
-      const t = tidPart(s, to);
+    if (sorting >= 0) return fixed + tidPart(s, sorting);
+    let best = tidPart(s, 0);
+    for (let r = 1; r < all.length; r++) {
+      const t = tidPart(s, r);
       if (t < best) best = t;
     }
     return fixed + best;
   };
   /**
-   * The renaming that orders each class's thread records by their hash (null:
-   * the identity), or undefined when two records of a class hash equal. With
-   * all records distinct, every state of an orbit is sorted into the same
-   * state, so one renaming is enough; with ties, the smallest encoding over
-   * every renaming is taken instead (rare: two threads in the same place).
+   * The index of the renaming that orders each class's thread records by
+   * their hash (0: the identity), or -1 when two records of a class hash
+   * equal. With all records distinct, every state of an orbit is sorted into
+   * the same state, so one renaming is enough; with ties, the smallest
+   * encoding over every renaming is taken instead (rare: two threads in the
+   * same place).
    */
-  function sortingRenaming(s: KernelState): number[] | null | undefined {
-    let to: number[] | null = null;
+  function sortingRenaming(s: KernelState): number {
+    if (classes.every(c => increasing(s, c))) return 0; // already sorted: the identity, without allocating
+    let to = null as number[] | null;
     for (const c of classes) {
-      const hs = c.map(t => threadHash(s.threads[t]!));
+      const hs = c.map(t => threadHash(s, t));
       const order = c.map((_, i) => i).sort((a, b) => (hs[a]! < hs[b]! ? -1 : hs[a]! > hs[b]! ? 1 : 0));
-      for (let j = 0; j + 1 < order.length; j++) if (hs[order[j]!] === hs[order[j + 1]!]) return undefined;
+      for (let j = 0; j + 1 < order.length; j++) if (hs[order[j]!] === hs[order[j + 1]!]) return -1;
       order.forEach((i, j) => {
         if (i !== j) {
           to ??= [...Array(n).keys()];
@@ -237,6 +259,12 @@ export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | n
         }
       });
     }
-    return to;
+    return to === null ? 0 : indexOf.get(to.join(','))!;
+  }
+
+  /** Whether the thread records of class `c` have strictly increasing hashes in `s`. */
+  function increasing(s: KernelState, c: readonly number[]): boolean {
+    for (let j = 0; j + 1 < c.length; j++) if (!(threadHash(s, c[j]!) < threadHash(s, c[j + 1]!))) return false;
+    return true;
   }
 }

@@ -67,10 +67,24 @@ export function top(s: KernelState, t: Tid): Frame {
   return f;
 }
 
+/**
+ * The current value of property `key` of `o` (a plain object or an immer
+ * draft) without making a draft of it: a draft's getOwnPropertyDescriptor
+ * trap gives the latest value as it is. Cheaper than `o[key]` on a draft
+ * when the value is an object that is only read (each draft costs a proxy, a
+ * copy of its parent and work when the produce() ends).
+ */
+function peek(o: object, key: string): unknown {
+  return Object.getOwnPropertyDescriptor(o, key)?.value;
+}
+
 export function local<T extends Json>(s: KernelState, t: Tid, key: string): T {
-  const v = top(s, t).locals[key];
-  if (v === undefined) throw new ModelError(`${top(s, t).fn}: no local '${key}'`);
-  return v as T;
+  const f = top(s, t);
+  // Read a primitive without drafting the locals object; an object value
+  // through the draft, so that changes made to it are recorded.
+  const v = (peek(f, 'locals') as { [k: string]: Json })[key];
+  if (v === undefined) throw new ModelError(`${f.fn}: no local '${key}'`);
+  return (typeof v === 'object' && v !== null ? f.locals[key] : v) as T;
 }
 
 export function goTo(d: KernelState, t: Tid, label: string): void {
@@ -118,30 +132,41 @@ export function isLocal(st: Step, s: KernelState, t: Tid): boolean {
 /** How many steps one transition may run before we call it a model bug (an endless local loop). */
 const MAX_LOCAL_RUN = 10_000;
 
+/** immer's produce (an Immer instance's: model/index.ts chooses whether it freezes). */
+export type Produce = (base: KernelState, recipe: (d: KernelState) => void) => KernelState;
+
 /**
- * Run thread t's next step on draft d (the action), then keep going while the
+ * Run thread t's next step on state s (the action), then keep going while the
  * transition stays "local steps, at most one shared step, local steps":
  * stop before a second shared step, at a false guard, or when the thread exits.
  * With first = false (normalising an initial state) only local steps run.
- * Returns the labels run, "fn():label" each.
+ * Returns the state after, and the labels run, "fn():label" each.
+ *
+ * Each step is its own produce(): the guard and the locality of the next step
+ * are decided on the plain state between two steps, which reads it directly
+ * instead of through immer's proxies (a read through a draft creates a proxy
+ * and copies its parent). Same steps, same order, same result as one produce
+ * over the whole transition (measured: cheaper, even with 1.7 steps per
+ * transition on wake-reference).
  */
-export function runThread(k: Kernel, d: KernelState, t: Tid, first: boolean): string[] {
+export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, produce: Produce): { next: KernelState; ran: string[] } {
   const ran: string[] = [];
   let shared = first ? 0 : 1;
   for (let i = 0; ; i++) {
-    if (i > MAX_LOCAL_RUN) throw new ModelError(`thread ${thread(d, t).name}: more than ${MAX_LOCAL_RUN} local steps in a row (${ran.slice(-3).join(' ')})`);
-    const f = last(thread(d, t).frames);
-    if (f === undefined) return ran;
+    if (i > MAX_LOCAL_RUN) throw new ModelError(`thread ${thread(s, t).name}: more than ${MAX_LOCAL_RUN} local steps in a row (${ran.slice(-3).join(' ')})`);
+    const f = last(thread(s, t).frames);
+    if (f === undefined) break;
     const st = stepOf(k, f);
-    const isShared = !isLocal(st, d, t);
+    const isShared = !isLocal(st, s, t);
     if (i > 0 || !first) {
-      if (isShared && shared > 0) return ran;
-      if (st.guard !== undefined && !st.guard(d, t)) return ran;
+      if (isShared && shared > 0) break;
+      if (st.guard !== undefined && !st.guard(s, t)) break;
     }
     if (isShared) shared += 1;
     ran.push(`${f.fn}():${f.at}`);
-    st.run(d, t, k);
+    s = produce(s, d => { st.run(d, t, k); });
   }
+  return { next: s, ran };
 }
 
 export function setLocal(d: KernelState, t: Tid, key: string, value: Json): void {

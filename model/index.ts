@@ -6,7 +6,7 @@
  *
  * This module knows nothing of the checker; cli/ adapts it to checker/Model.
  */
-import { produce, setAutoFreeze } from 'immer';
+import { enableArrayMethods, Immer } from 'immer';
 import type { Kernel } from './engine.js';
 import { enabled, last, nextStep, runThread, thread } from './engine.js';
 import type { Op, Scenario } from './scenario.js';
@@ -17,8 +17,29 @@ import { areaBases, totalPages, userProgram } from './user.js';
 import type { Variant } from './variants.js';
 import { kernelFor } from './variants.js';
 
-// States are frozen deeply by immer on every produce; the checker never mutates them.
-setAutoFreeze(true);
+/**
+ * Steps never mutate their input (immer copies on write). Deep-freezing every
+ * produced state would enforce it at run time, but costs a walk of every new
+ * object per step: exploration runs unfrozen, and the tests build models with
+ * `freeze: true`, where any write to a state outside produce() throws.
+ */
+const thawed = new Immer({ autoFreeze: false });
+/*
+ * immer's array-methods plugin: find/filter/some/every/includes/indexOf run
+ * on the array itself (predicates see the elements, not drafts of them) and
+ * push/pop/shift/splice/sort act on the copy at once, instead of going
+ * through the proxy index by index and drafting every element they look at.
+ * Same results for pure predicates and primitive arguments to
+ * includes/indexOf, which is all the model passes (the frozen explorations in
+ * test/model/state.test.ts would catch a predicate that writes).
+ */
+enableArrayMethods();
+const frozen = new Immer({ autoFreeze: true });
+
+export interface BuildOptions {
+  /** Deep-freeze every state (immer autoFreeze): slower; for tests that check that nothing mutates a state. */
+  freeze?: boolean;
+}
 
 export interface UffdModel {
   readonly scenario: Scenario;
@@ -67,15 +88,17 @@ export function fileIndex(sc: Scenario, i: number): number {
   return a.kind !== 'anon' ? sc.areas.findIndex(b => b.kind === a.kind && b.file === a.file) : i;
 }
 
-export function buildModel(sc: Scenario, variant: Variant): UffdModel {
+export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions = {}): UffdModel {
+  const { produce } = options.freeze === true ? frozen : thawed;
   const { ops: setup, fields: setupFields } = setupOps(sc);
   const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
   const base = kernelFor(variant);
   const kernel: Kernel = { ...base, user: userProgram(sc, programs) };
   const setupTid = sc.threads.length;
 
-  function normalise(d: KernelState): void {
-    for (let t = 0; t < d.threads.length; t++) runThread(kernel, d, t, false);
+  function normalise(s: KernelState): KernelState {
+    for (let t = 0; t < s.threads.length; t++) s = runThread(kernel, s, t, false, produce).next;
+    return s;
   }
 
   function init(): KernelState {
@@ -120,20 +143,17 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
       forks: [],
     };
     // Run the setup thread alone, to completion.
-    s = produce(s, d => { runThread(kernel, d, setupTid, false); });
+    s = runThread(kernel, s, setupTid, false, produce).next;
     for (let i = 0; thread(s, setupTid).frames.length > 0; i++) {
       if (i > 10_000 || !enabled(kernel, s, setupTid)) throw new ScenarioError(`setup of scenario ${sc.name} did not complete (stuck at ${labelOf(s, setupTid)})`);
-      s = produce(s, d => { runThread(kernel, d, setupTid, true); });
+      s = runThread(kernel, s, setupTid, true, produce).next;
     }
     const setupThread = thread(s, setupTid);
     const failed = setupThread.user.outcomes.find(o => o.ret !== '0');
     if (failed !== undefined) {
       throw new ScenarioError(`${setupFields[failed.op]}: setup's ${failed.what} failed with ${failed.ret} (as the kernel would: check the registrations)`);
     }
-    return produce(s, d => {
-      d.threads.pop();
-      normalise(d);
-    });
+    return normalise(produce(s, d => { d.threads.pop(); }));
   }
 
   function labelOf(s: KernelState, t: Tid): string {
@@ -149,9 +169,7 @@ export function buildModel(sc: Scenario, variant: Variant): UffdModel {
   }
 
   function stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] } {
-    let ran: string[] = [];
-    const next = produce(s, d => { ran = runThread(kernel, d, t, true); });
-    return { next, ran };
+    return runThread(kernel, s, t, true, produce);
   }
 
   return {

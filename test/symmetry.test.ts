@@ -9,7 +9,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { checkScenario, toCheckerModel } from '../cli/api.js';
-import { CTX_TIDS, MM_TIDS, renameState, renamings, STATE_TIDS, THREAD_TIDS, threadClasses } from '../cli/symmetry.js';
+import { CTX_TIDS, MM_TIDS, renameState, renamings, STATE_TIDS, symmetricEncoder, THREAD_TIDS, threadClasses } from '../cli/symmetry.js';
 import { buildModel } from '../model/index.js';
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
@@ -105,6 +105,42 @@ test('renaming interchangeable threads commutes with every step on hugetlb, wher
   t.deepEqual(threadClasses(sc), [[0, 1]]);
   t.true(assertAutomorphisms(t, sc, 'mainline', 1000) > 300);
   t.true(assertAutomorphisms(t, sc, 'hugetlb-userfault-holding-mutex', 1000) > 100);
+});
+
+test('the memoised symmetric encoding is exact: a warm encoder gives the text a fresh one gives, renamed states share it, and equal text means a renaming maps one state onto the other', t => {
+  for (const [name, variant, limit] of [['wake-reference', 'no-refile-seq', 1500], ['two-faulters-one-page', 'mainline', 1500]] as const) {
+    const sc = findScenario(name)!;
+    const m = buildModel(sc, findVariant(variant)!);
+    const warm = symmetricEncoder(sc)!;
+    const perms = renamings(sc.threads.length, threadClasses(sc));
+    const byText = new Map<string, string[]>();
+    let frontier = [m.init()];
+    const seen = new Set<string>();
+    let n = 0;
+    while (frontier.length > 0 && n < limit) {
+      const next: KernelState[] = [];
+      for (const s of frontier) {
+        // Successors keyed one after the other, as the checker does: the memo's caches see siblings.
+        for (const a of m.actions(s)) {
+          const u = m.step(s, a);
+          const text = warm(u);
+          const json = JSON.stringify(u);
+          if (seen.has(json)) continue;
+          seen.add(json);
+          n++;
+          next.push(u);
+          t.is(symmetricEncoder(sc)!(u), text, `${name}: fresh and warm encoders differ`);
+          for (const to of perms) t.is(warm(renameState(u, to)), text, `${name}: renaming ${to} changes the text`);
+          const images = new Set(perms.map(to => JSON.stringify(renameState(u, to))));
+          for (const other of byText.get(text) ?? []) t.true(images.has(other), `${name}: two states of different orbits share a text`);
+          byText.set(text, [...(byText.get(text) ?? []), json]);
+        }
+      }
+      frontier = next;
+    }
+    t.true(n >= limit, name);
+    t.true([...byText.values()].some(v => v.length > 1), `${name}: some orbit is met twice (the check above is not vacuous)`);
+  }
 });
 
 function shape(r: ReturnType<typeof checkScenario>['result']) {

@@ -24,8 +24,10 @@ test('correct mutex: ok, complete, with the hand-counted state space', (t) => {
   // Enabled actions: (0,0):2  (2,0),(0,2):1  (3,0),(0,3):1  (3,2),(2,3):1  (3,3):0
   // = 2 + 2 + 2 + 2 = 8 transitions. Each thread takes 2 steps: depth 4.
   for (const options of [bfs, dfs]) {
-    const { storedBytes, ...r } = check(mutexModel(true), options);
-    t.true(storedBytes > 0);
+    const { storedBytes, visitedBytes, traceBytes, ...r } = check(mutexModel(true), options);
+    t.true(visitedBytes > 0);
+    t.is(storedBytes, visitedBytes + traceBytes);
+    t.is(traceBytes > 0, options.strategy === 'bfs');
     t.deepEqual(r, {
       verdict: 'ok',
       complete: true,
@@ -99,8 +101,9 @@ test('set-state-then-check is ok with the hand-counted state space', (t) => {
   //             woken at check/schedule -> check(r,1), schedule(r,1), done(r,1) = 6
   // 13 states. Enabled actions: 2+2+1 + 2+2+1+1 + 1+1+0+1+1+0 = 15.
   // Deepest shortest path: 2 waiter + 2 waker steps = 4.
-  const { storedBytes, ...r } = check(lostWakeupModel(true), bfs);
-  t.true(storedBytes > 0);
+  const { storedBytes, visitedBytes, traceBytes, ...r } = check(lostWakeupModel(true), bfs);
+  t.true(visitedBytes > 0 && traceBytes > 0);
+  t.is(storedBytes, visitedBytes + traceBytes);
   t.deepEqual(r, {
     verdict: 'ok',
     complete: true,

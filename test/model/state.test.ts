@@ -2,24 +2,47 @@ import test from 'ava';
 import { buildModel } from '../../model/index.js';
 import { findVariant } from '../../model/variants.js';
 import { findScenario } from '../../scenarios/builtin.js';
-import { checkScenario, memoEncoder } from '../../cli/api.js';
+import { checkScenario, memoEncoder, toCheckerModel } from '../../cli/api.js';
+import { check } from '../../checker/index.js';
 
 const mainline = findVariant('mainline')!;
 
-test('states are plain data: a JSON round trip gives an equal state, and they are frozen', t => {
-  const m = buildModel(findScenario('wake-reference')!, mainline);
+test('states are plain data: a JSON round trip gives an equal state; with freeze: true they are frozen deeply', t => {
+  const m = buildModel(findScenario('wake-reference')!, mainline, { freeze: true });
   let s = m.init();
   for (let i = 0; i < 12; i++) s = m.step(s, m.actions(s)[i % m.actions(s).length]!);
   t.deepEqual(JSON.parse(JSON.stringify(s)), s);
   t.true(Object.isFrozen(s) && Object.isFrozen(s.mm.pte) && Object.isFrozen(s.threads[0]!.frames));
+  // The checker's models do not freeze (it costs a walk of every new object): same states, unfrozen.
+  const fast = buildModel(findScenario('wake-reference')!, mainline);
+  let u = fast.init();
+  for (let i = 0; i < 12; i++) u = fast.step(u, fast.actions(u)[i % fast.actions(u).length]!);
+  t.deepEqual(u, s);
+  t.false(Object.isFrozen(u));
 });
 
 test('step() never changes its input state', t => {
-  const m = buildModel(findScenario('refile-race')!, mainline);
-  const s = m.init();
-  const before = JSON.stringify(s);
-  for (const a of m.actions(s)) m.step(s, a);
-  t.is(JSON.stringify(s), before);
+  for (const freeze of [false, true]) {
+    const m = buildModel(findScenario('refile-race')!, mainline, { freeze });
+    const s = m.init();
+    const before = JSON.stringify(s);
+    for (const a of m.actions(s)) m.step(s, a);
+    t.is(JSON.stringify(s), before);
+  }
+});
+
+test('no step writes to a state it did not produce: whole explorations with frozen states (a write would throw) find what the unfrozen ones find', t => {
+  const names = ['wake-reference', 'criu-like', 'fork-vs-copy', 'continue-vs-unmap', 'spurious-wakeup', 'hugetlb-continue-vs-unmap', 'hugetlb-copy-vs-fault-colliding-index'];
+  for (const name of names) {
+    for (const variant of [mainline, findVariant('no-refile-seq')!]) {
+      const sc = findScenario(name)!;
+      const opts = { strategy: 'bfs' as const, symmetry: true, maxStates: 3000 };
+      const frozen = check(toCheckerModel(buildModel(sc, variant, { freeze: true })), opts);
+      const thawed = check(toCheckerModel(buildModel(sc, variant)), opts);
+      t.deepEqual(frozen, thawed, `${name} on ${variant.name}`);
+      t.true(frozen.states > 50, name);
+    }
+  }
 });
 
 test('the memoised encoding is canonical: equal states encode equally, different ones differently', t => {
