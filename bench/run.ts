@@ -46,7 +46,9 @@ const questions: Question[] = [
   // Events: UNMAP/REMOVE/REMAP with a serving monitor, and REMOVE racing a COPY.
   { scenario: 'criu-like', variant: 'mainline', quick: true, options: full, label: 'full' },
   { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: full, label: 'full' },
-  // To add once it exists: one hugetlb question.
+  // hugetlb: two minor faults on one huge page under the fault mutex, and the same-or-colliding-index deadlock of known bug #10.
+  { scenario: 'hugetlb-two-minor-faulters', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'hugetlb-copy-vs-fault-colliding-index', variant: 'hugetlb-userfault-holding-mutex', quick: true, options: full, label: 'full' },
 ];
 
 interface Row {
