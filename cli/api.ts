@@ -363,12 +363,13 @@ export function formatCounterexample(c: ScenarioCheck, traceFile: string | null,
 }
 
 /** One summary line: name, verdict, COMPLETE or BOUNDED(bound), states, transitions, max depth[, time]. */
-export function formatCheckLine(c: ScenarioCheck, ms: number | null): string {
+/** One result line; `nameWidth` (at least 26) lets a run of several scenarios keep its columns under the longest name. */
+export function formatCheckLine(c: ScenarioCheck, ms: number | null, nameWidth = 26): string {
   const r = c.result;
   const verdict = r.verdict === 'ok' ? 'ok' : 'violation';
   const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}`;
   const cols = [
-    c.scenario.name.padEnd(26), verdict.padEnd(9), scope.padEnd(20),
+    c.scenario.name.padEnd(nameWidth), verdict.padEnd(9), scope.padEnd(20),
     `states ${r.states}`.padEnd(16), `transitions ${r.transitions}`.padEnd(22), `depth ${r.maxDepth}`.padEnd(10),
   ];
   if (ms !== null) cols.push(`time ${(ms / 1000).toFixed(2)}s`);

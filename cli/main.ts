@@ -155,6 +155,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
   const variant = await loadVariant(io, cmd.variant);
   const variantFromFile = findVariant(cmd.variant) === undefined;
   let surprises = 0;
+  const nameWidth = Math.max(26, ...scenarios.map(sc => sc.name.length + 1));
   let traceWritten = false;
   const checks: ScenarioCheck[] = [];
   let interrupted = false;
@@ -227,7 +228,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
           violation: r.violation, goals: r.goals, trace: traceFile,
         })}\n`);
       } else {
-        io.out(`${formatCheckLine(c, ms)}${r.verdict === expected && expected === 'violation' ? '  (expected)' : ''}\n`);
+        io.out(`${formatCheckLine(c, ms, nameWidth)}${r.verdict === expected && expected === 'violation' ? '  (expected)' : ''}\n`);
         if (r.violation !== null) io.out(`${formatCounterexample(c, traceFile, cmd.format === 'race' || cmd.format === 'mermaid' ? cmd.format : 'text')}\n`);
       }
       checks.push(c);

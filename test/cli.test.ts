@@ -136,6 +136,17 @@ test('check fault-and-monitor --no-time: exit 0, one ok COMPLETE line, no time c
   t.deepEqual(io.writes, [], 'no trace written');
 });
 
+test('check of several scenarios keeps its columns aligned under the longest name', async (t) => {
+  const { code, io } = await cli(['check', 'fault-and-monitor', 'hugetlb-copy-vs-fault-colliding-index', '--no-time']);
+  t.is(code, 0);
+  const ls = lines(io.stdout);
+  t.is(ls.length, 2);
+  // The verdict column starts at the same offset on both lines, after the longer name and a space.
+  const at = ls.map(l => l.search(/ ok /) + 1);
+  t.is(at[0], at[1]);
+  t.true(at[1]! > 'hugetlb-copy-vs-fault-colliding-index'.length);
+});
+
 test('check without --no-time shows the time from the clock (0 here)', async (t) => {
   const { code, io } = await cli(['check', 'fault-and-monitor']);
   t.is(code, 0);
