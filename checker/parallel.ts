@@ -69,8 +69,7 @@ const NEW = 4;
 
 /** One partition: its visited set, its share of the level, the successors it generated. */
 export class Partition<S, A> {
-  /** Valued: each fingerprint's id (its discovery index in this partition), for the dedup of one level's candidates. */
-  private readonly visited = new FingerprintSet(Infinity, true);
+  private readonly visited = new FingerprintSet();
   private readonly key: (s: S) => string;
   private readonly judge: Judge<S>;
   private frontier: S[] = [];
@@ -182,16 +181,23 @@ export class Partition<S, A> {
 
   /** Keeps the successors this partition owns and has not seen; sorted by (parent rank, action index). */
   private dedup(buckets: Int32Array[]): Omit<DedupReply, 'id'> {
-    const start = this.visited.size;
-    /** Per new id: the best (smallest) candidate, as [rank, action, generator, candidate]. */
+    /** The level's new fingerprints, each valued with its index in `best` (transient: one level's worth). */
+    const level = new FingerprintSet(Infinity, true);
+    /** Per new state of the level: the best (smallest) candidate, as [rank, action, generator, candidate]. */
     const best: number[] = [];
     for (let g = 0; g < buckets.length; g++) {
       const b = buckets[g]!;
       for (let i = 0; i < b.length; i += CAND) {
-        if (this.visited.addFingerprint(b[i]!, b[i + 1]!) === FRESH) this.visited.setValue(this.visited.size - 1);
-        const id = this.visited.value();
-        if (id < start) continue;
-        const at = (id - start) * NEW;
+        if (level.addFingerprint(b[i]!, b[i + 1]!) === FRESH) {
+          if (this.visited.addFingerprint(b[i]!, b[i + 1]!) !== FRESH) {
+            level.setValue(-1); // seen at an earlier level
+            continue;
+          }
+          level.setValue(best.length / NEW);
+        }
+        const id = level.value();
+        if (id < 0) continue;
+        const at = id * NEW;
         const r = b[i + 2]!;
         const j = b[i + 3]!;
         if (at === best.length) best.push(r, j, g, b[i + 4]!);
