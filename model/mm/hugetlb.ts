@@ -6,7 +6,8 @@
  * model/mm/mfill.ts; both serialise on the same mutexes.)
  *
  * Every model page of a hugetlb VMA is one huge page. hugetlb_fault() is
- * entered from handle_mm_fault() with mmap_lock held for read:
+ * entered from handle_mm_fault() with mmap_lock held for read (v6.18 tries the
+ * per-VMA lock first, lock_vma_under_rcu(); not modelled, as in model/mm/fault.ts):
  *   mutex_lock      mutex_lock(&hugetlb_fault_mutex_table[hash]); hugetlb_vma_lock_read(vma)
  *   hugetlb_no_page under the mutex: the pte (present: access flags, or hugetlb_wp() CoW on a
  *                   write to a read-only pte), else hugetlb_no_page(): no page-cache folio and

@@ -19,7 +19,10 @@
  * then hugetlb_mfill_atomic_pte() and drop both.
  * Simplifications: the source buffer is always resident, so the -ENOENT
  * drop-locks-and-retry path of copy_from_user() (mfill_atomic_hugetlb()'s
- * `goto retry`, which re-takes the locks and re-checks the dst VMA) is not taken; memcg,
+ * `goto retry`: uffd_mfill_lock() again (-ENOENT: no VMA, range past vm_end,
+ * not registered), -ENOENT if the VMA is no longer hugetlb, -EINVAL if its huge
+ * page size changed, then down_read(map_changing_lock) and the mmap_changing
+ * re-check (-EAGAIN)) is not taken; memcg,
  * allocation failures and fatal signals are not modelled.
  *
  * Ghost: `seen` (the events of the ctx in flight at the fill's last

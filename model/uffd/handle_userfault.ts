@@ -5,6 +5,10 @@
  * fault has dropped its fault mutex and vma lock in hugetlb_handle_userfault()).
  * For both reasons userfaultfd_must_wait() — userfaultfd_huge_must_wait() for
  * hugetlb, the same test here — waits while the pte is none (pte_none_mostly()).
+ * For hugetlb, handle_userfault() re-takes hugetlb_vma_lock_read() before
+ * __add_wait_queue() and drops it right after userfaultfd_huge_must_wait(),
+ * before release_fault_lock() and schedule(); omitted here: the model's
+ * hugetlb vma lock has no writer, so taking it for read never waits.
  *
  *   released        READ_ONCE(ctx->released): if set, release_fault_lock(), return VM_FAULT_RETRY
  *                   (else userfaultfd_ctx_get(), build the uwq on the stack)

@@ -152,8 +152,10 @@ const MODE_FLAG: { readonly [m: string]: UffdVmFlag } = { MISSING: 'VM_UFFD_MISS
 /**
  * Locals: ctx, start, end (pages), modes; raw (RawArgs) for a raw_ioctl. x86-64: pgtable_supports_uffd_wp()
  * and CONFIG_HAVE_ARCH_USERFAULTFD_MINOR hold, and uffd-wp PTE markers are
- * configured, so vma_can_userfault() (mm/userfaultfd.c) accepts WP on anon
- * and shmem and MINOR on shmem only; VM_DROPPABLE and WP_ASYNC are not modelled.
+ * configured (CONFIG_PTE_MARKER_UFFD_WP), so vma_can_userfault() (a static
+ * inline in include/linux/userfaultfd_k.h) accepts MISSING and WP on anon,
+ * shmem and hugetlb and MINOR on shmem and hugetlb only; VM_DROPPABLE and
+ * WP_ASYNC are not modelled.
  */
 export const userfaultfd_register: KernelFn = {
   name: 'userfaultfd_register',
