@@ -28,7 +28,7 @@
  * Workers build their own model from a ModelSpec (checker/pool.ts).
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { CheckResult, Progress, Violation } from './explore.js';
+import type { CheckOptions, CheckResult, Violation } from './explore.js';
 import { SLICE } from './explore.js';
 import { fingerprintAt, FingerprintSet, NEW as FRESH } from './table.js';
 import { Judge, labelsOf, makeResult, stateKey } from './judge.js';
@@ -36,15 +36,11 @@ import type { Model } from './model.js';
 import { Pool, type ModelSpec, type Reply } from './pool.js';
 import type { StateViolation } from './properties.js';
 
-export interface ParallelOptions {
+/** The sequential search's bounds and hooks (CheckOptions), plus the number of partitions. */
+export type ParallelOptions = Pick<CheckOptions, 'maxDepth' | 'maxStates' | 'symmetry' | 'onProgress' | 'shouldStop'> & {
   /** Number of partitions (worker threads when above 1), at least 1. */
   workers: number;
-  maxDepth?: number | undefined;
-  maxStates?: number | undefined;
-  symmetry?: boolean | undefined;
-  onProgress?: ((p: Progress) => void) | undefined;
-  shouldStop?: (() => boolean) | undefined;
-}
+};
 
 /** The plain (cloneable) options a partition needs. */
 interface PartitionOptions { workers: number; maxDepth: number | null; symmetry: boolean }
