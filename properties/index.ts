@@ -7,6 +7,8 @@ import type { Property } from '../checker/model.js';
 import type { KernelState, Thread, Tid } from '../model/state.js';
 import { holdsMmapLock } from '../model/kernel/rwsem.js';
 import { spinlocksHeld } from '../model/kernel/spinlock.js';
+import { faultMutexesHeld, faultMutexOwner, hugetlb_fault_mutex_hash } from '../model/mm/hugetlb.js';
+import { vma_lookup } from '../model/mm/vma.js';
 
 /** A thread asleep in handle_userfault(): at its schedule() step, task not RUNNING. */
 export function asleepInHandleUserfault(th: Thread): boolean {
@@ -310,9 +312,13 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
         for (let t = 0; t < s.threads.length; t++) {
           const f = s.threads[t]!.frames.at(-1);
           if (f === undefined || !((f.fn === 'hugetlb_fault' && f.at === 'hugetlb_no_page') || (f.fn === 'mfill_atomic' && f.at === 'hugetlb_mfill_atomic_pte'))) continue;
-          const hash = f.locals['hash'] as number;
-          if (!s.mm.hugetlb_fault_mutex.some(m => m.hash === hash && m.owner === t)) {
-            return `${s.threads[t]!.name} is about to instantiate huge page ${(f.locals['page'] ?? f.locals['dst']) as number}${f.fn === 'mfill_atomic' ? ` + ${f.locals['copied'] as number}` : ''} in ${f.fn}() without holding hugetlb_fault_mutex_table[${hash}]`;
+          // The page itself, not the frame's `hash` local: a path that hashed the wrong index is caught too.
+          const page = f.fn === 'mfill_atomic' ? (f.locals['dst'] as number) + (f.locals['copied'] as number) : f.locals['page'] as number;
+          const vma = vma_lookup(s, page);
+          if (vma === null) continue;
+          const hash = hugetlb_fault_mutex_hash(s, vma, page);
+          if (faultMutexOwner(s, hash) !== t) {
+            return `${s.threads[t]!.name} is about to instantiate huge page ${page} in ${f.fn}() without holding hugetlb_fault_mutex_table[${hash}]`;
           }
         }
         return null;
@@ -327,7 +333,7 @@ export function makeProperties(explain: Explain): Property<KernelState>[] {
         for (let t = 0; t < s.threads.length; t++) {
           const th = s.threads[t]!;
           if (!asleepInHandleUserfault(th)) continue;
-          const held = s.mm.hugetlb_fault_mutex.filter(m => m.owner === t).map(m => `hugetlb_fault_mutex_table[${m.hash}]`);
+          const held = faultMutexesHeld(s, t).map(hash => `hugetlb_fault_mutex_table[${hash}]`);
           if (th.frames.some(f => f.fn === 'hugetlb_fault' && f.locals['vma_lock'] === true)) held.push('the hugetlb vma lock');
           if (held.length > 0) return `${th.name} sleeps in handle_userfault() holding ${held.join(' and ')}`;
         }

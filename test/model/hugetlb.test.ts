@@ -11,7 +11,9 @@ import { asleepInFault, model, outcomes, runPlan } from './helpers.js';
 import { checkScenario, toCheckerModel } from '../../cli/api.js';
 import { check } from '../../checker/index.js';
 import { buildModel } from '../../model/index.js';
-import { goTo } from '../../model/engine.js';
+import { goTo, local, setLocal } from '../../model/engine.js';
+import { fault_mutex_lock, hugetlb_fault_mutex_hash } from '../../model/mm/hugetlb.js';
+import { vma_lookup } from '../../model/mm/vma.js';
 import { ScenarioError, parseScenario } from '../../model/scenario.js';
 import type { Scenario } from '../../model/scenario.js';
 import type { Variant } from '../../model/variants.js';
@@ -121,7 +123,24 @@ test('hugetlb-mutual-exclusion fires on a fill that instantiates the huge page w
   };
   const v = checkScenario(findScenario('hugetlb-copy-vs-fault-same-index')!, noMutex).result.violation;
   t.is(v?.property, 'hugetlb-mutual-exclusion');
-  t.regex(v!.message, /c0 is about to instantiate huge page 0 \+ 0 in mfill_atomic\(\) without holding hugetlb_fault_mutex_table\[0\]/);
+  t.regex(v!.message, /c0 is about to instantiate huge page 0 in mfill_atomic\(\) without holding hugetlb_fault_mutex_table\[0\]/);
+});
+
+test('hugetlb-mutual-exclusion fires on a fill that takes the mutex of another index (the hash of the page, not the frame\'s)', t => {
+  const wrongIndex: Variant = {
+    name: 'hugetlb-fill-wrong-index', description: 'mfill_atomic_hugetlb() hashes idx + 1', cites: 'test',
+    patches: [{ fn: 'mfill_atomic', replace: { hugetlb_fault_mutex_lock: { doc: 'mutex of the next index', run: (d, t) => {
+      const page = local<number>(d, t, 'dst') + local<number>(d, t, 'copied');
+      const hash = hugetlb_fault_mutex_hash(d, vma_lookup(d, page)!, page + 1);
+      setLocal(d, t, 'hash', hash);
+      fault_mutex_lock(d, t, hash);
+      setLocal(d, t, 'vma_lock', true);
+      goTo(d, t, 'hugetlb_mfill_atomic_pte');
+    } } } }],
+  };
+  const v = checkScenario(findScenario('hugetlb-copy-vs-fault-same-index')!, wrongIndex).result.violation;
+  t.is(v?.property, 'hugetlb-mutual-exclusion');
+  t.regex(v!.message, /c0 is about to instantiate huge page 0 in mfill_atomic\(\) without holding hugetlb_fault_mutex_table\[0\]/);
 });
 
 test('hugetlb scenarios: the fault mutex table size and hugetlb areas are validated', t => {
