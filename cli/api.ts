@@ -5,7 +5,7 @@
  */
 import { check, checkAsync, hash64, replayChoices } from '../checker/index.js';
 import type { CheckOptions as CheckerOptions, CheckResult, Model, Strategy } from '../checker/index.js';
-import { buildModel, nextStep } from '../model/index.js';
+import { buildModel, nextStep, type BuildOptions } from '../model/index.js';
 import type { UffdModel } from '../model/index.js';
 import type { Scenario } from '../model/scenario.js';
 import type { KernelState } from '../model/state.js';
@@ -93,6 +93,12 @@ export interface CheckOptions {
   maxPreemptions?: number;
   /** The variant's file, when it is not a built-in: workers load it from there. */
   variantFile?: string;
+  /**
+   * Fold local steps into their neighbours (default true; BuildOptions.fold).
+   * false explores the unreduced transition system, to measure the reduction:
+   * its counterexample has no trace (traces replay folded transitions).
+   */
+  foldLocalSteps?: boolean;
 }
 
 export interface ScenarioCheck {
@@ -188,10 +194,15 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
   };
 }
 
+/** The model-building options a check asks for. */
+function buildOptions(options: CheckOptions): BuildOptions {
+  return { fold: options.foldLocalSteps ?? true };
+}
+
 /** The checker model of a scenario on a variant, and the checker's options. */
 function prepareCheck(scenario: Scenario, variant: Variant, options: CheckOptions): { cm: Model<KernelState, number>; opts: CheckerOptions } {
   kernelFor(variant); // a broken variant fails here, before exploring
-  const cm = toCheckerModel(buildModel(scenario, variant));
+  const cm = toCheckerModel(buildModel(scenario, variant, buildOptions(options)));
   const strategy = options.strategy ?? 'bfs';
   if (strategy === 'pct') throw new RangeError('strategy pct: use checkScenarioAsync');
   const opts: CheckerOptions = {
@@ -211,7 +222,7 @@ function prepareCheck(scenario: Scenario, variant: Variant, options: CheckOption
 function finishCheck(scenario: Scenario, variant: Variant, options: CheckOptions, cm: Model<KernelState, number>, result: CheckResult): ScenarioCheck {
   let trace: Trace | null = null;
   const v = result.violation;
-  if (v !== null && v.kind !== 'sometimes') {
+  if (v !== null && v.kind !== 'sometimes' && options.foldLocalSteps !== false) {
     const steps = v.choices.map((choice, i) => ({ choice, label: v.labels[i]! }));
     const rep = replayChoices(cm, steps);
     trace = {
@@ -237,7 +248,7 @@ export async function checkScenarioAsync(scenario: Scenario, variant: Variant, o
     return finishCheck(scenario, variant, options, cm, await checkAsync(cm, opts));
   }
   kernelFor(variant);
-  const cm = toCheckerModel(buildModel(scenario, variant));
+  const cm = toCheckerModel(buildModel(scenario, variant, buildOptions(options)));
   const common = { symmetry: options.symmetry ?? true, onProgress: options.onProgress, shouldStop: options.shouldStop };
   let result: CheckResult;
   if (maxPreemptions !== undefined) {
@@ -246,10 +257,10 @@ export async function checkScenarioAsync(scenario: Scenario, variant: Variant, o
   } else if (strategy === 'random' || strategy === 'pct') {
     const walkOptions = { ...common, strategy, seed: options.seed, walks: options.walks, maxDepth: options.maxDepth, pctDepth: options.pctDepth, shard };
     result = workers !== undefined && workers > 1
-      ? await walkSearchParallel(cm, uffdModelSpec(scenario, variantRef(variant, options)), walkOptions, workers)
+      ? await walkSearchParallel(cm, uffdModelSpec(scenario, variantRef(variant, options), buildOptions(options)), walkOptions, workers)
       : await walkSearch(cm, walkOptions);
   } else if (strategy === 'bfs') {
-    const spec = workers !== undefined && workers > 1 ? uffdModelSpec(scenario, variantRef(variant, options)) : null;
+    const spec = workers !== undefined && workers > 1 ? uffdModelSpec(scenario, variantRef(variant, options), buildOptions(options)) : null;
     result = await parallelBfs(cm, spec, { ...common, workers: workers ?? 1, maxDepth: options.maxDepth, maxStates: options.maxStates });
   } else {
     throw new RangeError(`strategy ${strategy}: no parallel or sharded search`);

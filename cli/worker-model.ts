@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Model } from '../checker/index.js';
 import type { ModelSpec } from '../checker/pool.js';
-import { buildModel } from '../model/index.js';
+import { buildModel, type BuildOptions } from '../model/index.js';
 import type { Scenario } from '../model/scenario.js';
 import type { KernelState } from '../model/state.js';
 import type { Variant } from '../model/variants.js';
@@ -34,7 +34,7 @@ export async function importVariantFile(path: string): Promise<Variant> {
 /** Where a variant comes from, for a worker: a built-in's name or a file. */
 export type VariantRef = { builtin: string } | { file: string };
 
-export async function uffdCheckerModel(scenario: Scenario, variant: VariantRef): Promise<Model<KernelState, number>> {
+export async function uffdCheckerModel(scenario: Scenario, variant: VariantRef, build: BuildOptions = {}): Promise<Model<KernelState, number>> {
   let v: Variant | undefined;
   if ('builtin' in variant) {
     v = findVariant(variant.builtin);
@@ -42,10 +42,10 @@ export async function uffdCheckerModel(scenario: Scenario, variant: VariantRef):
   } else {
     v = await importVariantFile(variant.file);
   }
-  return toCheckerModel(buildModel(scenario, v));
+  return toCheckerModel(buildModel(scenario, v, build));
 }
 
 /** The spec a worker builds this scenario's model from. */
-export function uffdModelSpec(scenario: Scenario, variant: VariantRef): ModelSpec {
-  return { module: new URL(import.meta.url).href, export: 'uffdCheckerModel', args: [scenario, variant] };
+export function uffdModelSpec(scenario: Scenario, variant: VariantRef, build: BuildOptions = {}): ModelSpec {
+  return { module: new URL(import.meta.url).href, export: 'uffdCheckerModel', args: [scenario, variant, build] };
 }

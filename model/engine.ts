@@ -140,6 +140,8 @@ export type Produce = (base: KernelState, recipe: (d: KernelState) => void) => K
  * transition stays "local steps, at most one shared step, local steps":
  * stop before a second shared step, at a false guard, or when the thread exits.
  * With first = false (normalising an initial state) only local steps run.
+ * With fold = false exactly one step runs (none when normalising): the
+ * unreduced transition system, against which the folding is measured and tested.
  * Returns the state after, and the labels run, "fn():label" each.
  *
  * Each step is its own produce(): the guard and the locality of the next step
@@ -149,10 +151,12 @@ export type Produce = (base: KernelState, recipe: (d: KernelState) => void) => K
  * over the whole transition (measured: cheaper, even with 1.7 steps per
  * transition on wake-reference).
  */
-export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, produce: Produce): { next: KernelState; ran: string[] } {
+export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, produce: Produce, fold = true): { next: KernelState; ran: string[] } {
   const ran: string[] = [];
   let shared = first ? 0 : 1;
   for (let i = 0; ; i++) {
+    // Unfolded (BuildOptions.fold = false): every step is its own transition.
+    if (!fold && (i > 0 || !first)) break;
     if (i > MAX_LOCAL_RUN) throw new ModelError(`thread ${thread(s, t).name}: more than ${MAX_LOCAL_RUN} local steps in a row (${ran.slice(-3).join(' ')})`);
     const f = last(thread(s, t).frames);
     if (f === undefined) break;

@@ -39,6 +39,13 @@ const frozen = new Immer({ autoFreeze: true });
 export interface BuildOptions {
   /** Deep-freeze every state (immer autoFreeze): slower; for tests that check that nothing mutates a state. */
   freeze?: boolean;
+  /**
+   * Fold local steps into their neighbours (default true): a transition is
+   * "local steps, at most one shared step, local steps" (model/engine.ts). With
+   * false every step is its own transition: the unreduced search, for
+   * measuring the reduction and testing that it loses no violation.
+   */
+  fold?: boolean;
 }
 
 export interface UffdModel {
@@ -90,6 +97,7 @@ export function fileIndex(sc: Scenario, i: number): number {
 
 export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions = {}): UffdModel {
   const { produce } = options.freeze === true ? frozen : thawed;
+  const fold = options.fold ?? true;
   const { ops: setup, fields: setupFields } = setupOps(sc);
   const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
   const base = kernelFor(variant);
@@ -97,7 +105,7 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
   const setupTid = sc.threads.length;
 
   function normalise(s: KernelState): KernelState {
-    for (let t = 0; t < s.threads.length; t++) s = runThread(kernel, s, t, false, produce).next;
+    for (let t = 0; t < s.threads.length; t++) s = runThread(kernel, s, t, false, produce, fold).next;
     return s;
   }
 
@@ -169,7 +177,7 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
   }
 
   function stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] } {
-    return runThread(kernel, s, t, true, produce);
+    return runThread(kernel, s, t, true, produce, fold);
   }
 
   return {
