@@ -51,7 +51,7 @@ test('--shard is named on the verdict line; --json has workers, shard and bound'
 
 test('a PCT counterexample is a trace that replays to the same violation', async t => {
   const file = join(tempDir(t), 'pct.json');
-  const found = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'pct', '--seed', '1', '--walks', '50', '--trace', file, '--no-time']);
+  const found = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'pct', '--seed', '1', '--walks', '200', '--trace', file, '--no-time']);
   t.is(found.code, 1);
   t.regex(found.io.stdout, /^refile-race +violation +BOUNDED\(pct\) .*\[no-lost-wakeup\]/);
   const replayed = await cli(['replay', file]);

@@ -55,7 +55,7 @@ test('an interrupt stops check with a partial report, BOUNDED(interrupted), exit
 });
 
 test('--strategy random with a seed: byte-identical output on two runs; the violation replays', async (t) => {
-  const argv = ['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'random', '--seed', '5', '--walks', '100', '--no-time'];
+  const argv = ['check', 'refile-race', '--variant', 'no-refile-seq', '--strategy', 'random', '--seed', '5', '--walks', '300', '--no-time'];
   const a = fakeIo();
   const b = fakeIo();
   t.is(await run(argv, a), 1);

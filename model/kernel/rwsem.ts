@@ -18,7 +18,29 @@
  */
 import type { KernelState, RwSem, Tid } from '../state.js';
 import type { Step } from '../engine.js';
-import { goTo, local, thread } from '../engine.js';
+import { goTo, local, ModelError, thread } from '../engine.js';
+
+/**
+ * The ops (Thread.does) whose kernel code takes mmap_lock for write: munmap
+ * (__vm_munmap), mremap, fork (dup_mmap), UFFDIO_REGISTER / UNREGISTER, and
+ * close (userfaultfd_release); raw_ioctl, which may be either ioctl. rwsemSteps() throws if any other op does, so
+ * a new writer cannot silently break noMmapLockWriter().
+ */
+export const MMAP_WRITE_LOCK_OPS: readonly string[] = ['close', 'fork', 'mremap', 'munmap', 'raw_ioctl', 'register', 'unregister'];
+
+/**
+ * True when no thread of the state can ever take mmap_lock for write. Then
+ * mmap_read_lock() never waits, and taking it commutes with every step of
+ * every thread: the readers set is read only by the writer's fast path,
+ * rwsem_wake() (which has waiters only behind a writer) and a thread's own
+ * up_read(). So the read acquisition is a local step, not a scheduling point.
+ */
+export function noMmapLockWriter(s: KernelState): boolean {
+  for (const th of s.threads) {
+    for (const op of th.does) if (MMAP_WRITE_LOCK_OPS.includes(op)) return false;
+  }
+  return true;
+}
 
 /** Which semaphore: the mm's mmap_lock, or map_changing_lock of the ctx in the thread's `ctx` local. */
 export type RwSemName = 'mmap_lock' | 'map_changing_lock';
@@ -123,7 +145,12 @@ export function rwsemSteps(name: RwSemName, label: string, write: boolean, next:
   return {
     [label]: {
       doc,
+      // mmap_read_lock() with no writer in the scenario: see noMmapLockWriter().
+      ...(name === 'mmap_lock' && !write && then === undefined ? { local: noMmapLockWriter } : {}),
       run: (d, t, k) => {
+        if (name === 'mmap_lock' && write && noMmapLockWriter(d)) {
+          throw new ModelError(`${thread(d, t).name} takes mmap_lock for write, but none of its ops (${thread(d, t).does.join(', ')}) is in MMAP_WRITE_LOCK_OPS (model/kernel/rwsem.ts)`);
+        }
         const l = lockFor(d, t, name);
         if (write ? canWrite(l) : canRead(l)) {
           if (write) l.writer = t; else addReader(l, t);

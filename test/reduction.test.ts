@@ -1,0 +1,194 @@
+/**
+ * Local-step folding (model/engine.ts runThread) loses no violation: the
+ * folded search — a transition is "local steps, at most one shared step,
+ * local steps" — gives the verdict, violated property and goals of the
+ * unreduced search, where every step is its own transition
+ * (BuildOptions.fold = false), on the built-ins with every variant and on
+ * generated scenarios mixing faults, fills, events, close and shmem minor
+ * faults. Also: mmap_read_lock() is a local step exactly when no thread of
+ * the scenario can take mmap_lock for write (model/kernel/rwsem.ts), and a
+ * writer missing from MMAP_WRITE_LOCK_OPS is a model error, not a silent
+ * unsound reduction.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { checkScenario } from '../cli/api.js';
+import type { CheckOptions } from '../cli/api.js';
+import { isLocal, nextStep } from '../model/engine.js';
+import type { Kernel } from '../model/engine.js';
+import { buildModel } from '../model/index.js';
+import { MMAP_WRITE_LOCK_OPS, mmapLockSteps, noMmapLockWriter } from '../model/kernel/rwsem.js';
+import { parseScenario } from '../model/scenario.js';
+import type { Scenario } from '../model/scenario.js';
+import type { KernelState } from '../model/state.js';
+import { builtinVariants, findVariant } from '../model/variants.js';
+import type { Variant } from '../model/variants.js';
+import { builtinScenarios, findScenario } from '../scenarios/builtin.js';
+
+const mainline = findVariant('mainline')!;
+/** Unreduced searches over this many states are skipped (they are the bench's). */
+const LIMIT = 4_000;
+
+/** What must not change between the folded and the unreduced search (depths do: a folded transition is several steps). */
+function shape(r: ReturnType<typeof checkScenario>['result']) {
+  // Goals reached so far, when the search stopped at a violation, depend on the order of discovery: compared only on a clean run.
+  return { verdict: r.verdict, complete: r.complete, property: r.violation?.property ?? null, goals: r.verdict === 'ok' ? r.goals : null };
+}
+
+/** Both searches, without symmetry (so that only the folding differs); null when the unreduced one is over `limit` states. */
+function both(sc: Scenario, v: Variant, limit: number) {
+  const opts: CheckOptions = { symmetry: false };
+  const unfolded = checkScenario(sc, v, { ...opts, foldLocalSteps: false, maxStates: limit }).result;
+  if (unfolded.bound !== null) return null;
+  return { folded: checkScenario(sc, v, opts).result, unfolded };
+}
+
+test('folded and unreduced searches agree on every small built-in with every variant, and folding saves states', t => {
+  let compared = 0;
+  let violations = 0;
+  for (const sc of builtinScenarios) {
+    if (both(sc, mainline, LIMIT) === null) continue; // too big unfolded: left to the bench
+    for (const v of builtinVariants) {
+      const r = both(sc, v, LIMIT);
+      if (r === null) continue;
+      t.deepEqual(shape(r.folded), shape(r.unfolded), `${sc.name} on ${v.name}`);
+      t.true(r.folded.states < r.unfolded.states, `${sc.name} on ${v.name}: folding saved no state (${r.folded.states})`);
+      compared++;
+      if (r.unfolded.verdict === 'violation') violations++;
+    }
+  }
+  t.true(compared >= 200, `only ${compared} built-in pairs were small enough`);
+  t.true(violations >= 20, `only ${violations} pairs had a violation: the comparison would be nearly vacuous`);
+});
+
+/*
+ * Generated scenarios: two anon areas A (registered, 2 pages) and B (unmapped,
+ * a mremap target), or a shmem area A with a second unregistered mapping W of
+ * its file; a uffd U with a random set of event features; up to three threads.
+ */
+const page = fc.integer({ min: 0, max: 1 });
+const fill = fc.record({ onEEXIST: fc.constant('nothing'), dontwake: fc.boolean() });
+const anonWorkerOp = fc.oneof(
+  page.map(p => ({ op: 'read', area: 'A', page: p })),
+  page.map(p => ({ op: 'write', area: 'A', page: p, value: 5 })),
+  page.map(p => ({ op: 'munmap', area: 'A', first: p, pages: 1 })),
+  page.map(p => ({ op: 'madvise', area: 'A', first: p, pages: 1, advice: 'MADV_DONTNEED' })),
+  page.map(p => ({ op: 'mremap', area: 'A', first: p, pages: 1, new_pages: 1, flags: ['MREMAP_MAYMOVE', 'MREMAP_FIXED'], to: { area: 'B', first: 0 } })),
+  fc.constant({ op: 'fork' }),
+  fc.constant({ op: 'close', uffd: 'U' }),
+);
+const anonMonitorOp = fc.oneof(
+  fc.tuple(page, fill).map(([p, f]) => ({ op: 'copy', uffd: 'U', area: 'A', page: p, ...f })),
+  fc.tuple(page, fill).map(([p, f]) => ({ op: 'zeropage', uffd: 'U', area: 'A', page: p, ...f })),
+  page.map(p => ({ op: 'wake', uffd: 'U', area: 'A', first: p, pages: 1 })),
+  fc.constant({ op: 'read_msgs', uffd: 'U', max: 1 }),
+  fc.constant({ op: 'resolve', uffd: 'U', how: 'copy', onEEXIST: 'nothing' }),
+  fc.constant({ op: 'serve', uffd: 'U', how: 'copy', onEEXIST: 'nothing', onEAGAIN: 'retry', count: 2 }),
+);
+const events = fc.subarray(['UFFD_FEATURE_EVENT_UNMAP', 'UFFD_FEATURE_EVENT_REMOVE', 'UFFD_FEATURE_EVENT_REMAP', 'UFFD_FEATURE_EVENT_FORK']);
+const anonScenario = fc.record({
+  threads: fc.array(fc.tuple(fc.boolean(), fc.array(fc.oneof(anonWorkerOp, anonMonitorOp), { minLength: 1, maxLength: 2 })), { minLength: 2, maxLength: 3 }),
+  features: events,
+  nonblock: fc.boolean(),
+}).map(g => ({
+  name: 'generated-anon',
+  description: 'generated by fast-check',
+  areas: [{ name: 'A', pages: 2, kind: 'anon' }, { name: 'B', pages: 1, kind: 'anon', mapped: false }],
+  uffds: [{ name: 'U', features: g.features, nonblock: g.nonblock, register: [{ area: 'A', first: 0, pages: 2, modes: ['MISSING'] }] }],
+  threads: g.threads.map(([monitor, ops], i) => ({ name: `t${i}`, role: monitor ? 'monitor' : 'worker', ops })),
+}));
+const shmemOp = fc.oneof(
+  page.map(p => ({ op: 'read', area: 'A', page: p })),
+  page.map(p => ({ op: 'write', area: 'W', page: p, value: 9 })),
+  fc.tuple(page, fill).map(([p, f]) => ({ op: 'continue', uffd: 'U', area: 'A', page: p, ...f })),
+  fc.constant({ op: 'read_msgs', uffd: 'U', max: 1 }),
+  fc.constant({ op: 'resolve', uffd: 'U', how: 'continue', onEEXIST: 'nothing' }),
+  page.map(p => ({ op: 'madvise', area: 'A', first: p, pages: 1, advice: 'MADV_REMOVE' })),
+);
+const shmemScenario = fc.record({
+  threads: fc.array(fc.tuple(fc.boolean(), fc.array(shmemOp, { minLength: 1, maxLength: 2 })), { minLength: 2, maxLength: 3 }),
+  shared: fc.boolean(),
+  remove: fc.boolean(),
+}).map(g => ({
+  name: 'generated-shmem',
+  description: 'generated by fast-check',
+  areas: [{ name: 'A', pages: 2, kind: 'shmem', shared: g.shared, file: 'f', cached: 3 }, { name: 'W', pages: 2, kind: 'shmem', shared: true, file: 'f' }],
+  uffds: [{ name: 'U', features: g.remove ? ['UFFD_FEATURE_EVENT_REMOVE'] : [], register: [{ area: 'A', first: 0, pages: 2, modes: ['MINOR'] }] }],
+  threads: g.threads.map(([monitor, ops], i) => ({ name: `t${i}`, role: monitor ? 'monitor' : 'worker', ops })),
+}));
+
+test('folded and unreduced searches agree on generated scenarios (faults, fills, events, close, shmem minor faults) and variants', t => {
+  let compared = 0;
+  let violations = 0;
+  let reads = 0;
+  fc.assert(fc.property(fc.oneof(anonScenario, anonScenario, shmemScenario), fc.constantFrom(...builtinVariants), (raw, v) => {
+    let sc: Scenario;
+    try {
+      sc = parseScenario(raw);
+    } catch {
+      return true; // not a valid scenario (e.g. serve on a non-blocking uffd)
+    }
+    const r = both(sc, v, LIMIT);
+    if (r === null) return true; // small cases only
+    t.deepEqual(shape(r.folded), shape(r.unfolded), `${JSON.stringify(raw)} on ${v.name}`);
+    t.true(r.folded.states <= r.unfolded.states);
+    compared++;
+    if (r.unfolded.verdict === 'violation') violations++;
+    if (noMmapLockWriter(buildModel(sc, v).init())) reads++;
+    return true;
+  }), { numRuns: 100, seed: 2026 });
+  t.true(compared >= 40, `only ${compared} generated cases were valid and small enough`);
+  t.true(violations >= 5, `only ${violations} generated cases had a violation`);
+  t.true(reads >= 10, `only ${reads} generated cases had no mmap_lock writer (where mmap_read_lock is local)`);
+});
+
+/** The labels of the mmap_read_lock() steps (mmapLockSteps with write = false). */
+const READ_LOCK_LABELS = ['lock_mm_and_find_vma', 'uffd_mfill_lock', 'madvise_lock', 'mmap_read_lock'];
+
+/** Whether some reachable state has thread `t` about to take mmap_read_lock() at a step that is local there. */
+function readLockLocality(sc: Scenario): boolean[] {
+  const m = buildModel(sc, mainline, { fold: false });
+  const seen: boolean[] = [];
+  let frontier: KernelState[] = [m.init()];
+  for (let depth = 0; depth < 40 && frontier.length > 0; depth++) {
+    const next: KernelState[] = [];
+    for (const s of frontier) {
+      for (let t = 0; t < s.threads.length; t++) {
+        const st = nextStep(m.kernel, s, t);
+        const at = s.threads[t]!.frames.at(-1)?.at;
+        if (st !== null && at !== undefined && READ_LOCK_LABELS.includes(at)) seen.push(isLocal(st, s, t));
+      }
+      for (const a of m.actions(s)) next.push(m.step(s, a));
+    }
+    frontier = next.slice(0, 200);
+  }
+  return seen;
+}
+
+test('mmap_read_lock() is a local step exactly when no thread can take mmap_lock for write', t => {
+  const noWriter = readLockLocality(findScenario('wake-reference')!);
+  t.true(noWriter.length > 0 && noWriter.every(x => x), 'wake-reference (faults and copies only): every read acquisition is local');
+  for (const name of ['copy-vs-unmap', 'criu-like', 'close-while-waiting']) {
+    const writer = readLockLocality(findScenario(name)!);
+    t.true(writer.length > 0 && writer.every(x => !x), `${name} has a writer: no read acquisition is local`);
+  }
+});
+
+test('an op that takes mmap_lock for write but is not in MMAP_WRITE_LOCK_OPS is a model error', t => {
+  t.false(MMAP_WRITE_LOCK_OPS.includes('wake'));
+  const sc = findScenario('dontwake-then-wake')!;
+  const m = buildModel(sc, mainline);
+  const s0 = m.init();
+  t.true(noMmapLockWriter(s0));
+  // A kernel whose user program enters a function that takes mmap_lock for write (as if UFFDIO_WAKE did).
+  const steps = mmapLockSteps('mmap_write_lock', true, 'done', 'test: a writer nobody declared');
+  const writer = steps['mmap_write_lock']!;
+  const k: Kernel = { ...m.kernel };
+  t.throws(() => writer.run(structuredClone(s0), 0, k), { message: /takes mmap_lock for write, but none of its ops .* is in MMAP_WRITE_LOCK_OPS/ });
+  // The same step in a scenario with a declared writer runs.
+  const sc2 = findScenario('copy-vs-unmap')!;
+  const s2 = structuredClone(buildModel(sc2, mainline).init());
+  const w = s2.threads.findIndex(th => th.does.includes('munmap'));
+  t.notThrows(() => writer.run(s2, w, k));
+  t.is(s2.mm.mmap_lock.writer, w);
+});
