@@ -48,7 +48,7 @@ export interface CheckOptions {
   maxStates?: number | undefined;
   /** Key the visited set on model.symmetricEncode (when the model has one): one state per orbit. */
   symmetry?: boolean | undefined;
-  /** Called every PROGRESS_INTERVAL states; it cannot affect the result. */
+  /** Called every PROGRESS_INTERVAL states (random: every 64 walks); it cannot affect the result. */
   onProgress?: ((p: Progress) => void) | undefined;
   /**
    * Polled every SLICE transitions: true stops the search, which returns what
