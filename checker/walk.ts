@@ -285,7 +285,7 @@ class Merger<S, A> {
 function startSwarm<S, A>(model: Model<S, A>, options: WalkOptions): { runner: WalkRunner<S, A>; merger: Merger<S, A>; indices: number[]; initViolation: boolean } {
   validate(options);
   const runner = new WalkRunner(model, options);
-  const v0 = runner.judgeInit();
+  const v0 = runner.judgeInit(); // first: the merger starts from the goals the initial state reaches
   const merger = new Merger(model, runner, stateKey(model, options.symmetry)(model.init()), options.maxStates);
   if (v0 !== null) merger.violation = { ...v0, choices: [], labels: [], depth: 0 };
   return { runner, merger, indices: shardWalks(options.walks ?? 1000, options.shard), initViolation: v0 !== null };
