@@ -1,7 +1,9 @@
 /**
  * Explicit-state exploration of a Model: breadth-first (shortest
  * counterexamples) or depth-first (memory in proportion to depth), with
- * optional depth and state-count bounds.
+ * optional depth and state-count bounds. check() and checkAsync()
+ * (checker/check.ts) run these, and random walks (checker/walk.ts); the
+ * options and result types of all searches are here.
  *
  * Per discovered state only integers are kept: its 64-bit fingerprint in the
  * visited set (checker/table.ts); for BFS its parent's id and the index of
@@ -15,7 +17,6 @@
  * randomness, no Set/Map iteration.
  */
 
-import seedrandom from 'seedrandom';
 import { CheckerBug } from './errors.js';
 import type { Model, SometimesProperty } from './model.js';
 import { splitProperties, stateViolation, type PropertySets, type StateViolation } from './properties.js';
@@ -47,7 +48,7 @@ export interface CheckOptions {
   maxStates?: number | undefined;
   /** Key the visited set on model.symmetricEncode (when the model has one): one state per orbit. */
   symmetry?: boolean | undefined;
-  /** Called every PROGRESS_INTERVAL states; it cannot affect the result. */
+  /** Called every PROGRESS_INTERVAL states (random: every 64 walks); it cannot affect the result. */
   onProgress?: ((p: Progress) => void) | undefined;
   /**
    * Polled every SLICE transitions: true stops the search, which returns what
@@ -88,7 +89,7 @@ export interface CheckResult {
    * of the search before the violation was met.
    */
   complete: boolean;
-  /** Which bound applied when not complete ('interrupted', then 'random', then 'max-states' win if several did). */
+  /** Which bound applied when not complete ('interrupted', then 'max-states', then 'max-depth' win if several did; random walks: 'interrupted', then 'max-states', then 'random'). */
   bound: Bound | null;
   /** Distinct states discovered. */
   states: number;
@@ -116,18 +117,16 @@ export const PROGRESS_INTERVAL = 10_000;
 /** Transitions between two polls of shouldStop (and, in checkAsync, two turns of the event loop). */
 export const SLICE = 1024;
 
-/** Explores `model` and returns the verdict; stops at the first violation. */
-export function check<S, A>(model: Model<S, A>, options: CheckOptions): CheckResult {
-  const run = search(model, options);
+/** Runs a search generator to its result. */
+export function runSync(run: Generator<void, CheckResult>): CheckResult {
   for (;;) {
     const r = run.next();
     if (r.done === true) return r.value;
   }
 }
 
-/** check(), yielding to the event loop every SLICE transitions (so signal handlers and timers run). */
-export async function checkAsync<S, A>(model: Model<S, A>, options: CheckOptions): Promise<CheckResult> {
-  const run = search(model, options);
+/** Runs a search generator to its result, letting the event loop run (timers, signal handlers) at each of its pauses. */
+export async function runAsync(run: Generator<void, CheckResult>): Promise<CheckResult> {
   for (;;) {
     const r = run.next();
     if (r.done === true) return r.value;
@@ -135,17 +134,11 @@ export async function checkAsync<S, A>(model: Model<S, A>, options: CheckOptions
   }
 }
 
-/** The search as a generator that pauses every SLICE transitions. */
-function search<S, A>(model: Model<S, A>, options: CheckOptions): Generator<void, CheckResult> {
+/** The BFS or DFS as a generator that pauses every SLICE transitions. */
+export function exhaustiveSearch<S, A>(model: Model<S, A>, options: CheckOptions): Generator<void, CheckResult> {
   const { strategy, maxDepth, maxStates } = options;
-  if (strategy !== 'bfs' && strategy !== 'dfs' && strategy !== 'random') {
+  if (strategy !== 'bfs' && strategy !== 'dfs') {
     throw new RangeError(`unknown strategy ${JSON.stringify(strategy)}`);
-  }
-  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) {
-    throw new RangeError(`seed must be a non-negative integer, got ${options.seed}`);
-  }
-  if (options.walks !== undefined && !(Number.isInteger(options.walks) && options.walks >= 1)) {
-    throw new RangeError(`walks must be a positive integer, got ${options.walks}`);
   }
   if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) {
     throw new RangeError(`maxDepth must be a non-negative integer, got ${maxDepth}`);
@@ -154,7 +147,7 @@ function search<S, A>(model: Model<S, A>, options: CheckOptions): Generator<void
     throw new RangeError(`maxStates must be a positive integer, got ${maxStates}`);
   }
   const s = new Search(model, options);
-  return strategy === 'bfs' ? s.bfs() : strategy === 'dfs' ? s.dfs() : s.random();
+  return strategy === 'bfs' ? s.bfs() : s.dfs();
 }
 
 /** The state of one check() call. */
@@ -230,8 +223,7 @@ class Search<S, A> {
   }
 
   private result(violation: Violation | null): CheckResult {
-    const bound: Bound | null = this.interrupted ? 'interrupted' : this.options.strategy === 'random' ? 'random'
-      : this.hitMaxStates ? 'max-states' : this.cut > 0 ? 'max-depth' : null;
+    const bound: Bound | null = this.interrupted ? 'interrupted' : this.hitMaxStates ? 'max-states' : this.cut > 0 ? 'max-depth' : null;
     const goals = this.goals.map((g, i) => ({ name: g.name, reached: this.reached[i]! }));
     if (violation === null && bound === null) {
       const missed = goals.find((g) => !g.reached);
@@ -445,69 +437,6 @@ class Search<S, A> {
       }
     }
     return this.result(null);
-  }
-
-  /**
-   * Random walks from the initial state, deterministic per seed: each picks
-   * uniformly among the enabled actions until no action is enabled or the
-   * walk reaches maxDepth. Walk w draws from its own stream, seeded with
-   * (seed, w). Distinct states are counted and judged as in the
-   * exhaustive searches; a violation's counterexample is the walk that met it
-   * (not necessarily the shortest). Never complete: the bound is 'random'.
-   */
-  *random(): Generator<void, CheckResult> {
-    const { model, table, key, init } = this;
-    const walks = this.options.walks ?? 1000;
-    const depthLimit = this.options.maxDepth ?? 10_000;
-    table.add(key(init));
-    const initActions = model.actions(init);
-    const v0 = this.judge(init, initActions.length);
-    if (v0 !== null) return this.result({ ...v0, choices: [], labels: [], depth: 0 });
-    for (let w = 0; w < walks; w++) {
-      // Each walk its own stream, as in checker/walk.ts (so walks can be split over workers and machines).
-      const rng = seedrandom(`uffd-mc:random:${this.options.seed ?? 0}:${w}`);
-      let s = init;
-      let enabled = initActions;
-      const path: number[] = [];
-      while (enabled.length > 0 && path.length < depthLimit) {
-        if (this.tick()) {
-          yield;
-          if (this.stopNow()) return this.result(null);
-        }
-        const j = Math.floor(rng() * enabled.length);
-        const t = model.step(s, enabled[j]!);
-        this.transitions++;
-        path.push(j);
-        const added = table.add(key(t));
-        if (added === FULL) {
-          this.hitMaxStates = true;
-          return this.result(null);
-        }
-        const tActions = model.actions(t);
-        if (added === NEW) {
-          if (path.length > this.deepest) this.deepest = path.length;
-          const v = this.judge(t, tActions.length);
-          if (v !== null) return this.result(this.walkViolation(v, path));
-          this.progress(path.length, walks - w);
-        }
-        s = t;
-        enabled = tActions;
-      }
-    }
-    return this.result(null);
-  }
-
-  /** The counterexample of a walk: its choices, and their labels by replaying them. */
-  private walkViolation(v: StateViolation, choices: number[]): Violation {
-    const { model } = this;
-    const labels: string[] = [];
-    let s = model.init();
-    for (const c of choices) {
-      const a = model.actions(s)[c]!;
-      labels.push(model.label(s, a));
-      s = model.step(s, a);
-    }
-    return { ...v, choices, labels, depth: choices.length };
   }
 
   /** The counterexample along the current stack (each frame's last-taken action). */

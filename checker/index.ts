@@ -9,9 +9,8 @@ export type {
 } from './model.js';
 export { CheckerBug } from './errors.js';
 export { fingerprint64, hash64 } from './hash.js';
+export { check, checkAsync } from './check.js';
 export {
-  check,
-  checkAsync,
   PROGRESS_INTERVAL,
   SLICE,
   type Bound,

@@ -38,6 +38,11 @@ export class Judge<S> {
     this.unreached--;
   }
 
+  /** How many goals are reached so far. */
+  get reachedCount(): number {
+    return this.goals.length - this.unreached;
+  }
+
   /** Indices of the goals reached so far. */
   reachedIndices(): number[] {
     return this.reached.flatMap((r, g) => (r ? [g] : []));

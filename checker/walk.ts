@@ -19,13 +19,21 @@
  * state with no enabled action, at the depth limit, or at its first
  * violation. Walks are merged in index order: the reported violation is the
  * one of the lowest-numbered violating walk, and the counts (distinct
- * states, transitions, goals) cover the walks up to it. Never complete: the
- * bound is 'random' or 'pct'.
+ * states, transitions, goals) cover the walks up to it. With maxStates, the
+ * merge stops at the step of the first walk that finds a state beyond that
+ * many distinct ones, as explore.ts's searches stop (bound 'max-states'):
+ * decided in walk order, so it too is the same for any number of workers.
+ * Never complete: the bound is 'random' or 'pct' (or 'max-states', or
+ * 'interrupted').
+ *
+ * check() and checkAsync() (checker/check.ts) run strategy 'random' as
+ * walkSwarm(); walkSearch() is the same swarm for callers that have walk
+ * options.
  */
 import seedrandom from 'seedrandom';
 import type { CheckResult, Progress, Violation } from './explore.js';
-import { SLICE } from './explore.js';
-import { fingerprintAt, FingerprintSet, NEW } from './table.js';
+import { runAsync, SLICE } from './explore.js';
+import { fingerprintAt, FingerprintSet, FULL, NEW } from './table.js';
 import { Judge, labelsOf, makeResult, stateKey } from './judge.js';
 import type { Model } from './model.js';
 import { Pool, type ModelSpec } from './pool.js';
@@ -47,6 +55,8 @@ export interface WalkOptions {
   walks?: number | undefined;
   /** Depth limit of a walk (default 10,000). */
   maxDepth?: number | undefined;
+  /** Stop at the first step (in walk order) that finds a state beyond this many distinct states. A positive integer. */
+  maxStates?: number | undefined;
   /** pct: the bug depth d, at least 1 (default 3): d - 1 priority change points. */
   pctDepth?: number | undefined;
   symmetry?: boolean | undefined;
@@ -63,8 +73,8 @@ export interface WalkRecord {
   depth: number;
   /** Fingerprint halves (h1, h2) of each state after a step, in order. */
   fps: Int32Array;
-  /** Goals (indices) this walk reached first on its runner. */
-  goals: number[];
+  /** Goals this walk reached first on its runner: the goal's index, and the step (1-based) of the state that reached it. */
+  goals: { goal: number; step: number }[];
   violation: (StateViolation & { choices: number[] }) | null;
 }
 
@@ -112,8 +122,9 @@ export class WalkRunner<S, A> {
     const changeAt: number[] = [];
     for (let j = 1; pct && j < d; j++) changeAt.push(1 + Math.floor(rng() * this.k));
     const priority = new Map<string | number, number>();
-    const before = this.judge.reachedIndices().length;
     const reachedBefore = this.judge.reached.slice();
+    let reachedCount = this.judge.reachedCount;
+    const goals: WalkRecord['goals'] = [];
     const fps: number[] = [];
     const scratch = new Int32Array(2);
     const choices: number[] = [];
@@ -150,12 +161,20 @@ export class WalkRunner<S, A> {
       fingerprintAt(this.key(s), scratch, 0);
       fps.push(scratch[0]!, scratch[1]!);
       const v = this.judge.judge(s, enabled.length);
+      if (this.judge.reachedCount !== reachedCount) {
+        reachedCount = this.judge.reachedCount;
+        for (let g = 0; g < reachedBefore.length; g++) {
+          if (this.judge.reached[g] === true && reachedBefore[g] === false) {
+            reachedBefore[g] = true;
+            goals.push({ goal: g, step: choices.length });
+          }
+        }
+      }
       if (v !== null) {
         violation = { ...v, choices: choices.slice() };
         break;
       }
     }
-    const goals = before === this.judge.goals.length ? [] : this.judge.reached.flatMap((r, g) => (r && !reachedBefore[g] ? [g] : []));
     return { walk: w, transitions: choices.length, depth: choices.length, fps: Int32Array.from(fps), goals, violation };
   }
 }
@@ -183,40 +202,66 @@ export function shardWalks(walks: number, shard: Shard | undefined): number[] {
 }
 
 function validate(options: WalkOptions): void {
-  const { seed, walks, maxDepth, pctDepth, shard } = options;
+  const { seed, walks, maxDepth, maxStates, pctDepth, shard } = options;
   if (options.strategy !== 'random' && options.strategy !== 'pct') throw new RangeError(`unknown walk strategy ${JSON.stringify(options.strategy)}`);
   if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
   if (walks !== undefined && !(Number.isInteger(walks) && walks >= 1)) throw new RangeError(`walks must be a positive integer, got ${walks}`);
   if (maxDepth !== undefined && !(Number.isInteger(maxDepth) && maxDepth >= 0)) throw new RangeError(`maxDepth must be a non-negative integer, got ${maxDepth}`);
+  if (maxStates !== undefined && !(Number.isInteger(maxStates) && maxStates >= 1)) throw new RangeError(`maxStates must be a positive integer, got ${maxStates}`);
   if (pctDepth !== undefined && !(Number.isInteger(pctDepth) && pctDepth >= 1)) throw new RangeError(`pctDepth must be a positive integer, got ${pctDepth}`);
   if (shard !== undefined && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
     throw new RangeError(`shard must be I/N with 0 <= I < N, got ${shard.index}/${shard.count}`);
   }
 }
 
-/** Merges walk records in walk order, up to and including the first violating one. */
+/**
+ * Merges walk records in walk order, up to and including the first violating
+ * one, or up to the step that finds a state beyond maxStates distinct ones
+ * (that step's transition counts, its state is neither stored nor judged, and
+ * the rest of its walk is dropped, as explore.ts's searches stop).
+ */
 class Merger<S, A> {
-  readonly seen = new FingerprintSet();
+  readonly seen: FingerprintSet;
   transitions = 0;
   depth = 0;
   violation: Violation | null = null;
+  /** The state limit stopped the merge. */
+  full = false;
   merged = 0;
+  /** Per goal (in judge.goals order): reached by the merged steps (or the initial state). */
+  readonly reached: boolean[];
 
-  constructor(private readonly model: Model<S, A>, private readonly runner: WalkRunner<S, A>, initKey: string) {
+  constructor(private readonly model: Model<S, A>, private readonly runner: WalkRunner<S, A>, initKey: string, maxStates: number | undefined) {
+    this.seen = new FingerprintSet(maxStates ?? Infinity);
     const h = new Int32Array(2);
     fingerprintAt(initKey, h, 0);
     this.seen.addFingerprint(h[0]!, h[1]!);
+    this.reached = runner.judge.reached.slice();
   }
 
-  /** Adds one record; true when it ends the search (a violation). */
+  /** A violation or the state limit ended the merge: later records are not merged. */
+  get done(): boolean {
+    return this.violation !== null || this.full;
+  }
+
+  /** Adds one record; true when the merge is done (a violation, or the state limit). */
   add(r: WalkRecord): boolean {
     this.merged++;
-    this.transitions += r.transitions;
+    // Steps of this walk merged: all, unless the state limit cuts the walk.
+    let steps = r.transitions;
     for (let i = 0; i < r.fps.length; i += 2) {
-      // The depth of the deepest newly discovered state, as explore.ts reports for its walks.
-      if (this.seen.addFingerprint(r.fps[i]!, r.fps[i + 1]!) === NEW && i / 2 + 1 > this.depth) this.depth = i / 2 + 1;
+      const added = this.seen.addFingerprint(r.fps[i]!, r.fps[i + 1]!);
+      if (added === FULL) {
+        this.full = true;
+        steps = i / 2;
+        break;
+      }
+      // The depth of the deepest newly discovered state.
+      if (added === NEW && i / 2 + 1 > this.depth) this.depth = i / 2 + 1;
     }
-    for (const g of r.goals) this.runner.judge.mark(g);
+    this.transitions += this.full ? steps + 1 : steps;
+    for (const { goal, step } of r.goals) if (step <= steps) this.reached[goal] = true;
+    if (this.full) return true;
     if (r.violation === null) return false;
     const { choices, ...v } = r.violation;
     this.violation = { ...v, choices, labels: labelsOf(this.model, choices), depth: choices.length };
@@ -230,8 +275,8 @@ class Merger<S, A> {
 
   result(options: WalkOptions, interrupted: boolean): CheckResult {
     return makeResult({
-      strategy: options.strategy, bound: interrupted ? 'interrupted' : options.strategy, states: this.seen.size, transitions: this.transitions,
-      maxDepth: this.depth, violation: this.violation, goals: this.runner.judge.goals as never, reached: this.runner.judge.reached, visitedBytes: this.seen.bytes, traceBytes: 0,
+      strategy: options.strategy, bound: interrupted ? 'interrupted' : this.full ? 'max-states' : options.strategy, states: this.seen.size, transitions: this.transitions,
+      maxDepth: this.depth, violation: this.violation, goals: this.runner.judge.goals as never, reached: this.reached, visitedBytes: this.seen.bytes, traceBytes: 0,
     });
   }
 }
@@ -240,14 +285,19 @@ class Merger<S, A> {
 function startSwarm<S, A>(model: Model<S, A>, options: WalkOptions): { runner: WalkRunner<S, A>; merger: Merger<S, A>; indices: number[]; initViolation: boolean } {
   validate(options);
   const runner = new WalkRunner(model, options);
-  const merger = new Merger(model, runner, stateKey(model, options.symmetry)(model.init()));
-  const v0 = runner.judgeInit();
+  const v0 = runner.judgeInit(); // first: the merger starts from the goals the initial state reaches
+  const merger = new Merger(model, runner, stateKey(model, options.symmetry)(model.init()), options.maxStates);
   if (v0 !== null) merger.violation = { ...v0, choices: [], labels: [], depth: 0 };
   return { runner, merger, indices: shardWalks(options.walks ?? 1000, options.shard), initViolation: v0 !== null };
 }
 
-/** The swarm in this thread, walk after walk (yields every SLICE transitions for checkAsync-style callers). */
-export async function walkSearch<S, A>(model: Model<S, A>, options: WalkOptions): Promise<CheckResult> {
+/**
+ * The swarm in this thread, walk after walk, as a generator that pauses
+ * after the walk that completes each SLICE transitions, then polls
+ * shouldStop (check() runs it straight through; checkAsync() and
+ * walkSearch() let the event loop run at each pause).
+ */
+export function* walkSwarm<S, A>(model: Model<S, A>, options: WalkOptions): Generator<void, CheckResult> {
   const { runner, merger, indices, initViolation } = startSwarm(model, options);
   if (initViolation) return merger.result(options, false);
   let interrupted = false;
@@ -260,12 +310,17 @@ export async function walkSearch<S, A>(model: Model<S, A>, options: WalkOptions)
     sinceYield += r.transitions + 1;
     if (sinceYield >= SLICE) {
       sinceYield = 0;
-      await new Promise<void>(resolve => setImmediate(resolve));
+      yield;
       if (options.shouldStop?.() === true) interrupted = true;
       if (interrupted) break;
     }
   }
   return merger.result(options, interrupted);
+}
+
+/** walkSwarm(), letting the event loop run at each of its pauses. */
+export async function walkSearch<S, A>(model: Model<S, A>, options: WalkOptions): Promise<CheckResult> {
+  return runAsync(walkSwarm(model, options));
 }
 
 /** Walks per request to a worker. */
@@ -287,20 +342,19 @@ export async function walkSearchParallel<S, A>(model: Model<S, A>, spec: ModelSp
     const records = new Map<number, WalkRecord[]>();
     let nextChunk = 0;
     let mergedChunks = 0;
-    /** Lowest chunk that holds a violating walk (no chunk after it is handed out). */
+    /** Lowest chunk that holds a violating walk (no chunk after it is handed out; nor any once the merge is done). */
     let lastChunk = Infinity;
     let interrupted = false;
-    let done = false;
     const chunks = Math.ceil(indices.length / CHUNK);
     const mergeReady = (): void => {
-      while (!done && records.has(mergedChunks)) {
-        for (const r of records.get(mergedChunks)!) if (merger.add(r)) { done = true; break; }
+      while (!merger.done && records.has(mergedChunks)) {
+        for (const r of records.get(mergedChunks)!) if (merger.add(r)) break;
         records.delete(mergedChunks++);
-        if (!done) merger.progress(options, indices.length);
+        if (!merger.done) merger.progress(options, indices.length);
       }
     };
     const loop = async (w: number): Promise<void> => {
-      while (!interrupted && nextChunk < chunks && nextChunk <= lastChunk) {
+      while (!interrupted && !merger.done && nextChunk < chunks && nextChunk <= lastChunk) {
         const c = nextChunk++;
         const reply = await pool.request(w, { cmd: 'walks', walks: indices.slice(c * CHUNK, (c + 1) * CHUNK) });
         if (reply['interrupted'] === true) interrupted = true;
@@ -317,7 +371,7 @@ export async function walkSearchParallel<S, A>(model: Model<S, A>, spec: ModelSp
     await Promise.all(Array.from({ length: workers }, (_, w) => loop(w)));
     if (interrupted) {
       // A partial report: whatever came back, in walk order.
-      for (const c of [...records.keys()].sort((a, b) => a - b)) for (const r of records.get(c)!) if (merger.violation === null) merger.add(r);
+      for (const c of [...records.keys()].sort((a, b) => a - b)) for (const r of records.get(c)!) if (!merger.done) merger.add(r);
     } else {
       mergeReady();
     }

@@ -255,7 +255,7 @@ export async function checkScenarioAsync(scenario: Scenario, variant: Variant, o
     if (strategy !== 'bfs' || workers !== undefined || shard !== undefined) throw new RangeError('maxPreemptions: a sequential bfs only');
     result = await preemptionSearch(cm, { maxPreemptions, maxStates: options.maxStates, onProgress: options.onProgress, shouldStop: options.shouldStop });
   } else if (strategy === 'random' || strategy === 'pct') {
-    const walkOptions = { ...common, strategy, seed: options.seed, walks: options.walks, maxDepth: options.maxDepth, pctDepth: options.pctDepth, shard };
+    const walkOptions = { ...common, strategy, seed: options.seed, walks: options.walks, maxDepth: options.maxDepth, maxStates: options.maxStates, pctDepth: options.pctDepth, shard };
     result = workers !== undefined && workers > 1
       ? await walkSearchParallel(cm, uffdModelSpec(scenario, variantRef(variant, options), buildOptions(options)), walkOptions, workers)
       : await walkSearch(cm, walkOptions);

@@ -24,7 +24,8 @@ NAME|FILE is a built-in variant or a variant file (.ts, .mjs, .js). --format (ch
 html writes one self-contained page (replay only: uffd-mc replay T --format html > cex.html). --summary adds a block for a cover letter.
 --symmetry (default on) explores one state per permutation of interchangeable threads (same role, same ops): same verdicts, fewer states.
 --strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
-(default 0; same seed, same walks); never COMPLETE: BOUNDED(random). Ctrl-C (SIGINT) stops a check with a partial report,
+(default 0; same seed, same walks); never COMPLETE: BOUNDED(random), or BOUNDED(max-states) when --max-states N stops the walks
+(in walk order, at the first step that finds a state beyond N distinct ones: the same for any --workers K). Ctrl-C (SIGINT) stops a check with a partial report,
 BOUNDED(interrupted), and exit code 130 if no violation was found.
 --strategy pct: probabilistic concurrency testing, --walks N runs with random thread priorities and D-1 change points (--pct-depth D,
 default 3); BOUNDED(pct). --workers K: K worker threads: a parallel BFS (same verdict, states, transitions and counterexample for
@@ -123,9 +124,6 @@ function searchScale(o: ParsedValues, strategy: StrategyName | 'pct'): SearchSca
     if (strategy !== 'bfs') throw new UsageError('--max-preemptions applies to --strategy bfs');
     if (workers !== null) throw new UsageError('--max-preemptions is a sequential search: it does not combine with --workers');
     if (o['max-depth'] !== undefined) throw new UsageError('--max-preemptions does not combine with --max-depth');
-  }
-  if (o['max-states'] !== undefined && (strategy === 'pct' || (strategy === 'random' && (workers !== null || shard !== undefined)))) {
-    throw new UsageError('--max-states does not apply to a swarm of walks (pct, or random with --workers or --shard): bound it with --walks');
   }
   return {
     ...(workers !== null ? { workers } : {}), ...(shard !== undefined ? { shard } : {}),

@@ -31,6 +31,9 @@ const ok: [string, string[], Command][] = [
   ['check --strategy pct --seed --walks --pct-depth --workers --shard', ['check', '--strategy', 'pct', '--seed', '3', '--walks', '50', '--pct-depth', '2', '--workers', '2', '--shard', '1/4'],
     { ...checkDefaults, strategy: 'pct', seed: 3, walks: 50, pctDepth: 2, workers: 2, shard: { index: 1, count: 4 } }],
   ['check --strategy random --shard 0/1', ['check', '--strategy', 'random', '--shard', '0/1'], { ...checkDefaults, strategy: 'random', shard: { index: 0, count: 1 } }],
+  // walk.ts's merger applies the state limit in walk order, so it bounds any swarm, over any number of workers.
+  ['check --strategy random --max-states --workers', ['check', '--strategy', 'random', '--max-states', '9', '--workers', '2'], { ...checkDefaults, strategy: 'random', maxStates: 9, workers: 2 }],
+  ['check --strategy pct --max-states --shard', ['check', '--strategy', 'pct', '--max-states', '9', '--shard', '0/2'], { ...checkDefaults, strategy: 'pct', maxStates: 9, shard: { index: 0, count: 2 } }],
   ['check --max-preemptions N', ['check', '--max-preemptions', '2'], { ...checkDefaults, maxPreemptions: 2 }],
   ['check --trace FILE', ['check', '--trace', 'out/t.json'], { ...checkDefaults, trace: 'out/t.json' }],
   ['check --json', ['check', '--json'], { ...checkDefaults, json: true }],
@@ -70,7 +73,6 @@ const bad: [string, string[], string][] = [
   ['--max-preemptions with dfs', ['check', '--strategy', 'dfs', '--max-preemptions', '1'], '--max-preemptions applies to --strategy bfs'],
   ['--max-preemptions with --workers', ['check', '--max-preemptions', '1', '--workers', '2'], 'does not combine with --workers'],
   ['--max-preemptions with --max-depth', ['check', '--max-preemptions', '1', '--max-depth', '9'], 'does not combine with --max-depth'],
-  ['--max-states with pct', ['check', '--strategy', 'pct', '--max-states', '9'], '--max-states does not apply to a swarm'],
   ['--no-time with --corpus', ['check', '--corpus', '--no-time'], "--no-time does not apply to 'check --corpus'"],
   ['--strategy pct in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--strategy', 'pct'], "applies to 'check'"],
   ['--workers in diff', ['diff', '--base', 'mainline', '--patched', 'mainline', '--workers', '2'], '--workers'],

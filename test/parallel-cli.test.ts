@@ -2,7 +2,8 @@
  * The command line of the parallel and bounded searches: --workers gives
  * the same output for 1 and 2 workers (parallel BFS, and swarms of random
  * or PCT walks), --shard is named on the verdict line, --json reports
- * workers, shard and bound, a variant file reaches the workers, SIGINT
+ * workers, shard and bound, --max-states cuts a swarm at the same step for
+ * any number of workers, a variant file reaches the workers, SIGINT
  * stops a parallel search with BOUNDED(interrupted), and bad flags exit 2.
  */
 import test from 'ava';
@@ -28,6 +29,20 @@ for (const [title, argv] of cases) {
     t.regex(one.io.stdout, /^refile-race +(ok|violation) +(COMPLETE|BOUNDED\((random|pct)\))/);
   });
 }
+
+test('--max-states cuts a random swarm at the same step with no --workers, --workers 1 and --workers 2', async t => {
+  // 190 of the 202 states 150 walks find: walks here take about 20 steps, so the cut is many chunks of 8 walks in.
+  const argv = ['check', 'refile-race', '--strategy', 'random', '--seed', '2', '--walks', '150', '--max-states', '190', '--no-time'];
+  const seq = await cli(argv);
+  const one = await cli([...argv, '--workers', '1']);
+  const two = await cli([...argv, '--workers', '2']);
+  t.is(seq.io.stderr, '');
+  t.regex(seq.io.stdout, /^refile-race +ok +BOUNDED\(max-states\) +states 190 /);
+  t.is(one.io.stdout, seq.io.stdout);
+  t.is(two.io.stdout, seq.io.stdout);
+  const uncut = await cli(argv.filter((_, i) => i < argv.indexOf('--max-states') || i > argv.indexOf('--max-states') + 1));
+  t.regex(uncut.io.stdout, /^refile-race +ok +BOUNDED\(random\) +states 2[0-9][0-9] /, 'without the limit the walks find more than 190 states');
+});
 
 test('a bfs with --workers finds the counterexample of the sequential bfs', async t => {
   const seq = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--no-time']);

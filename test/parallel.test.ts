@@ -107,12 +107,24 @@ test('parallel BFS with symmetry in the workers: fewer states than without, the 
   t.is(on.result.states, checkScenario(sc, v, { symmetry: true }).result.states);
 });
 
-test('swarm: the walks of explore.ts (one stream per walk) and of walk.ts agree', async t => {
-  for (const bad of [-1, 6]) {
-    const a = check(countersWithActors(3, 3, bad), { strategy: 'random', seed: 4, walks: 40 });
-    const b = await walkSearch(countersWithActors(3, 3, bad), { strategy: 'random', seed: 4, walks: 40 });
-    t.deepEqual({ ...essence(b) as object }, { ...essence(a) as object }, `bad sum ${bad}`);
+test('swarm with maxStates: check() (strategy random), this thread and 2 workers give the same cut; some cut falls after the first chunk of walks', async t => {
+  let afterFirstChunk = 0;
+  for (const strategy of ['random', 'pct'] as const) {
+    for (const bad of [-1, 8]) {
+      for (const maxStates of [5, 30, 50, 60]) {
+        const what = `${strategy}, bad sum ${bad}, maxStates ${maxStates}`;
+        const options = { strategy, seed: 9, walks: 60, maxStates };
+        const here = await walkSearch(countersWithActors(3, 3, bad), options);
+        const there = await walkSearchParallel(countersWithActors(3, 3, bad), specOf('countersWithActors', 3, 3, bad), options, 2);
+        t.deepEqual(essence(there), essence(here), what);
+        if (strategy === 'random') t.deepEqual(essence(check(countersWithActors(3, 3, bad), { ...options, strategy })), essence(here), what);
+        if (here.bound === 'max-states') t.is(here.states, maxStates, what);
+        // Walks on the 3x3x3 grid take at most 9 steps: more transitions than 8 walks' means the cut is past chunk 0.
+        if (here.bound === 'max-states' && here.transitions > 8 * 9) afterFirstChunk++;
+      }
+    }
   }
+  t.true(afterFirstChunk > 0, 'no state limit cut a walk after the first chunk handed to a worker');
 });
 
 for (const strategy of ['random', 'pct'] as const) {

@@ -129,6 +129,23 @@ test('diff output is deterministic (byte-identical twice)', async t => {
   t.is(a.io.stdout, b.io.stdout);
 });
 
+test('diff --strategy random: the walks of check --strategy random (states per variant), BOUNDED(max-states) under a limit, byte-identical twice', async t => {
+  const walks = ['--strategy', 'random', '--seed', '4', '--walks', '100'];
+  const states = async (variant: string, extra: string[]): Promise<{ states: number; bound: string }> =>
+    JSON.parse((await cli(['check', 'refile-race', '--variant', variant, ...walks, ...extra, '--json', '--no-time'])).io.stdout) as { states: number; bound: string };
+  for (const extra of [[], ['--max-states', '150']]) {
+    const argv = ['diff', '--base', 'mainline', '--patched', 'no-refile-seq', 'refile-race', ...walks, ...extra];
+    const a = await cli(argv);
+    const b = await cli(argv);
+    t.is(a.io.stdout, b.io.stdout);
+    const base = await states('mainline', extra);
+    const patched = await states('no-refile-seq', extra);
+    t.is(base.bound, extra.length === 0 ? 'random' : 'max-states');
+    const row = new RegExp(`^refile-race +\\S+ BOUNDED\\(${base.bound}\\) +\\S+ BOUNDED\\(${patched.bound}\\) +${base.states} -> ${patched.states} `, 'm');
+    t.regex(a.io.stdout, row);
+  }
+});
+
 test('VERSION is package.json\'s version', t => {
   const pkg = JSON.parse(readFileSync(at('package.json'), 'utf8')) as { version: string };
   t.is(VERSION, pkg.version);
