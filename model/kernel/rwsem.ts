@@ -33,7 +33,9 @@ export const MMAP_WRITE_LOCK_OPS: readonly string[] = ['close', 'fork', 'mremap'
  * mmap_read_lock() never waits, and taking it commutes with every step of
  * every thread: the readers set is read only by the writer's fast path,
  * rwsem_wake() (which has waiters only behind a writer) and a thread's own
- * up_read(). So the read acquisition is a local step, not a scheduling point.
+ * up_read(). So the read acquisition, and a step that only releases it
+ * (handle_userfault()'s release_fault_lock, uffd_mfill_unlock), are local
+ * steps, not scheduling points.
  */
 export function noMmapLockWriter(s: KernelState): boolean {
   for (const th of s.threads) {

@@ -33,7 +33,7 @@
 import type { KernelFn, Step } from '../engine.js';
 import { goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid, Vma } from '../state.js';
-import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_read } from '../kernel/rwsem.js';
+import { mmapLockSteps, mmap_read_unlock, noMmapLockWriter, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { eventsInFlight, viewAdd } from '../uffd/event.js';
 import { linear_page_index, storeToFile, vma_lookup } from './vma.js';
@@ -266,6 +266,7 @@ export const mfill_atomic: KernelFn = {
     },
     uffd_mfill_unlock: {
       doc: 'uffd_mfill_unlock(): mmap_read_unlock(mm); return -ENOENT',
+      local: noMmapLockWriter, // see model/kernel/rwsem.ts
       run: (d, t) => {
         mmap_read_unlock(d, t);
         ret(d, t, 'ENOENT');

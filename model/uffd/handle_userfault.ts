@@ -30,7 +30,7 @@ import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';
 import type { KernelState } from '../state.js';
 import { PAGEFAULT_FLAG_MINOR, PAGEFAULT_FLAG_WRITE } from '../state.js';
-import { mmap_read_unlock } from '../kernel/rwsem.js';
+import { mmap_read_unlock, noMmapLockWriter } from '../kernel/rwsem.js';
 import { set_current_state } from '../kernel/sched.js';
 import { ctxArg, ctxOf, spinGuarded, uwqLinked, wakeUpPollStep } from './ctx.js';
 
@@ -94,6 +94,7 @@ export const handle_userfault: KernelFn = {
     },
     release_fault_lock: {
       doc: 'release_fault_lock(vmf): mmap_read_unlock(mm)',
+      local: noMmapLockWriter, // with no writer in the scenario, up_read() commutes with every step (model/kernel/rwsem.ts)
       run: (d, t) => {
         mmap_read_unlock(d, t);
         goTo(d, t, 'released_before_sleep');
