@@ -10,7 +10,7 @@
  * Benchmarks, not tests: nothing here fails on time.
  *
  *   npm run bench                  every question
- *   npm run bench -- --quick       skips the complete wake-reference/mainline runs (about 8 minutes)
+ *   npm run bench -- --quick       skips the wake-reference/mainline runs and the unreduced wake-reference one
  *   npm run bench -- --out FILE    where to write the JSON
  *   npm run bench -- --only REGEX  only the questions whose "scenario/variant/config" matches
  */
@@ -24,17 +24,29 @@ import { findScenario } from '../scenarios/builtin.js';
 
 interface Question { scenario: string; variant: string; quick: boolean; options: CheckOptions; label: string }
 
+/** The unreduced search: every step its own transition (no local-step folding), no symmetry. */
+const unreduced: CheckOptions = { symmetry: false, foldLocalSteps: false };
+/** The same, stopped after a million states (the unreduced wake-reference is too big to finish here). */
+const unreducedCut: CheckOptions = { ...unreduced, maxStates: 1_000_000 };
+/** Local-step folding only (no symmetry). */
 const full: CheckOptions = { symmetry: false };
 const symmetric: CheckOptions = { symmetry: true };
 /** The level-synchronous BFS of checker/parallel.ts in this thread, and over two worker threads. */
 const oneWorker: CheckOptions = { symmetry: true, workers: 1 };
 const twoWorkers: CheckOptions = { symmetry: true, workers: 2 };
 
-/** Scenarios with interchangeable threads run twice: without symmetry reduction ('full') and with it ('symmetry'). */
+/**
+ * Each scenario unreduced ('unreduced': every step a scheduling point), with
+ * local steps folded ('full': the default transition system, no symmetry),
+ * and where threads are interchangeable with symmetry reduction too ('symmetry').
+ */
 const questions: Question[] = [
+  { scenario: 'refile-race', variant: 'mainline', quick: true, options: unreduced, label: 'unreduced' },
   { scenario: 'refile-race', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: unreduced, label: 'unreduced' },
   { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: full, label: 'full' },
   { scenario: 'two-faulters-one-page', variant: 'mainline', quick: true, options: symmetric, label: 'symmetry' },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false, options: unreducedCut, label: 'unreduced' },
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: full, label: 'full' },
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: symmetric, label: 'symmetry' },
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: true, options: oneWorker, label: '1 worker' },
@@ -45,8 +57,10 @@ const questions: Question[] = [
   { scenario: 'wake-reference', variant: 'mainline', quick: false, options: twoWorkers, label: '2 workers' },
   // Events: UNMAP/REMOVE/REMAP with a serving monitor, and REMOVE racing a COPY.
   { scenario: 'criu-like', variant: 'mainline', quick: true, options: full, label: 'full' },
+  { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: unreduced, label: 'unreduced' },
   { scenario: 'remove-vs-copy', variant: 'mainline', quick: true, options: full, label: 'full' },
   // hugetlb: two minor faults on one huge page under the fault mutex, and the same-or-colliding-index deadlock of known bug #10.
+  { scenario: 'hugetlb-two-minor-faulters', variant: 'mainline', quick: true, options: unreduced, label: 'unreduced' },
   { scenario: 'hugetlb-two-minor-faulters', variant: 'mainline', quick: true, options: full, label: 'full' },
   { scenario: 'hugetlb-copy-vs-fault-colliding-index', variant: 'hugetlb-userfault-holding-mutex', quick: true, options: full, label: 'full' },
 ];
@@ -87,6 +101,22 @@ function line(r: Row): string {
   ].join('  ');
 }
 
+/**
+ * One line per scenario/variant measured unreduced: the state counts of its
+ * other configurations and the reduction ratio against the unreduced search
+ * ("at least" when a bound cut the unreduced one).
+ */
+function reductions(rows: readonly Row[]): string[] {
+  const out: string[] = [];
+  for (const u of rows.filter(r => r.config === 'unreduced')) {
+    const cut = u.scope !== 'COMPLETE' || u.verdict !== 'ok' ? '>=' : '';
+    const others = rows.filter(r => r.scenario === u.scenario && r.variant === u.variant && r.config !== 'unreduced' && !r.config.includes('worker'));
+    const parts = others.map(r => `${r.config} ${r.states} (${cut}${(u.states / r.states).toFixed(1)}x)`);
+    out.push(`reduction ${u.scenario}/${u.variant}: unreduced ${cut}${u.states}${parts.length > 0 ? `, ${parts.join(', ')}` : ''}`);
+  }
+  return out;
+}
+
 const argv = process.argv.slice(2);
 const child = argv.indexOf('--child');
 if (child >= 0) {
@@ -114,6 +144,7 @@ if (child >= 0) {
     rows.push(row);
     console.log(line(row));
   });
+  for (const r of reductions(rows)) console.log(r);
   const tmp = `${out}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify({ quick, node: process.version, rows }, null, 2)}\n`);
   renameSync(tmp, out);
