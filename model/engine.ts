@@ -61,10 +61,37 @@ export function thread(s: KernelState, t: Tid): Thread {
   return th;
 }
 
+/**
+ * top()'s last answer. A step calls top() (through local(), goTo(), ...) many
+ * times on one draft, and each walk down threads[t].frames[last] goes through
+ * four of immer's proxy traps. The answer stays right while that state
+ * object's frame stack for that thread is unchanged: plain states never
+ * change, and on a draft only call(), ret() and exitThread() change it, and
+ * they forget it.
+ */
+let topState: KernelState | null = null;
+let topTid = -1;
+let topFrame: Frame | null = null;
+
+function forgetTop(): void {
+  topState = null;
+  topFrame = null;
+}
+
 export function top(s: KernelState, t: Tid): Frame {
+  if (topState === s && topTid === t) return topFrame!;
   const f = last(thread(s, t).frames);
   if (f === undefined) throw new ModelError(`thread ${thread(s, t).name} has exited`);
+  topState = s;
+  topTid = t;
+  topFrame = f;
   return f;
+}
+
+/** End thread t at once (its process dies): no frame left. */
+export function exitThread(d: KernelState, t: Tid): void {
+  forgetTop();
+  thread(d, t).frames = [];
 }
 
 /**
@@ -96,11 +123,13 @@ export function call(d: KernelState, t: Tid, k: Kernel, fn: string, locals: { [k
   const callee = k[fn];
   if (callee === undefined) throw new ModelError(`call to unknown kernel function ${fn}()`);
   top(d, t).at = resumeAt;
+  forgetTop();
   thread(d, t).frames.push(newFrame(fn, callee.entry, locals));
 }
 
 /** Return `value` to the caller (or end the thread if this was its last frame). */
 export function ret(d: KernelState, t: Tid, value: Json): void {
+  forgetTop();
   const frames = thread(d, t).frames;
   frames.pop();
   const caller = frames.at(-1);

@@ -12,7 +12,7 @@
  * the way back to user space), in the thread that dropped it.
  */
 import type { KernelFn } from './engine.js';
-import { call, goTo, last, ret, thread } from './engine.js';
+import { call, exitThread, goTo, last, ret, thread } from './engine.js';
 import type { Scenario, Op, ResolveHow } from './scenario.js';
 import { HPAGE_BYTES } from './scenario.js';
 import type { RawArgs } from './uffd/ioctl.js';
@@ -383,7 +383,7 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
           if (f.rv === 'SIGSEGV' || f.rv === 'SIGBUS') {
             const op = opOf(d, t) as { area: string; page: number };
             outcome(d, t, { what: 'access', ret: f.rv, page: base(op.area) + op.page, value: null, out: null, expected: null });
-            thread(d, t).frames = []; // the process would die; the model ends the thread
+            exitThread(d, t); // the process would die; the model ends the thread
             return;
           }
           f.rv = null;
