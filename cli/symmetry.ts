@@ -183,19 +183,23 @@ export function symmetricEncoder(sc: Scenario): ((s: KernelState) => string) | n
   const ctxH = renamed(renameCtx);
   const listH = renamed((xs: readonly { tid: Tid }[], to) => withTid(xs, to));
   const childrenH = renamed((cs: KernelState['children'], to) => cs.map(c => ({ ...c, parent_tid: to[c.parent_tid]! })));
+  /** A thread record's fields other than frames, each in its own slot (a shared slot would evict one field's hash with another's). */
+  const fields = new IdentityMemo(o => fingerprint64(JSON.stringify(o)));
   /** A thread record without its name: every other field (sorted), its frames hashed one by one. */
   let threadSlot = 0;
   const threads = new IdentityMemo(o => {
     const th = o as Thread;
     const base = FRAME_SLOT + threadSlot * FRAMES_PER_THREAD;
     let text = '';
-    for (const k of threadFields) {
+    for (let f = 0; f < threadFields.length; f++) {
+      const k = threadFields[f]!;
       if (k === 'frames') {
         text += 'frames:';
         for (let j = 0; j < th.frames.length; j++) text += plain.get(base + Math.min(j, FRAMES_PER_THREAD - 1), th.frames[j]!);
         text += ';';
       } else {
-        text += `${k}:${part(base + FRAMES_PER_THREAD - 1, th[k])};`;
+        const v = th[k];
+        text += `${k}:${typeof v === 'object' && v !== null ? fields.get(threadSlot * threadFields.length + f, v) : JSON.stringify(v)};`;
       }
     }
     return fingerprint64(text);
