@@ -12,7 +12,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { checkScenario } from '../cli/api.js';
+import { checkScenario, checkScenarioAsync } from '../cli/api.js';
 import type { CheckOptions } from '../cli/api.js';
 import { isLocal, nextStep } from '../model/engine.js';
 import type { Kernel } from '../model/engine.js';
@@ -191,4 +191,14 @@ test('an op that takes mmap_lock for write but is not in MMAP_WRITE_LOCK_OPS is 
   const w = s2.threads.findIndex(th => th.does.includes('munmap'));
   t.notThrows(() => writer.run(s2, w, k));
   t.is(s2.mm.mmap_lock.writer, w);
+});
+
+test('the unreduced search runs in workers too (they build the model with the same options): same counts as in this thread', async t => {
+  const sc = findScenario('refile-race')!;
+  const opts: CheckOptions = { symmetry: false, foldLocalSteps: false };
+  const here = checkScenario(sc, mainline, opts).result;
+  const two = (await checkScenarioAsync(sc, mainline, { ...opts, workers: 2 })).result;
+  t.is(here.verdict, 'ok');
+  t.deepEqual([two.verdict, two.states, two.transitions], [here.verdict, here.states, here.transitions]);
+  t.true(checkScenario(sc, mainline, { symmetry: false }).result.states < here.states, 'the folded search is smaller');
 });
