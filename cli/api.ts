@@ -95,8 +95,8 @@ export interface CheckOptions {
   variantFile?: string;
   /**
    * Fold local steps into their neighbours (default true; BuildOptions.fold).
-   * false explores the unreduced transition system, to measure the reduction:
-   * its counterexample has no trace (traces replay folded transitions).
+   * false explores the unreduced transition system, to measure the reduction
+   * or to check that it hides nothing; its trace says so (Trace.foldLocalSteps).
    */
   foldLocalSteps?: boolean;
 }
@@ -112,6 +112,8 @@ export interface ScenarioCheck {
   /** Worker threads asked for (null: the sequential search). */
   workers: number | null;
   shard: Shard | null;
+  /** Whether local steps were folded (CheckOptions.foldLocalSteps, default true). */
+  foldLocalSteps: boolean;
 }
 
 /** The model plus the explanation of a blocked thread (from the step's waitsFor). */
@@ -222,17 +224,18 @@ function prepareCheck(scenario: Scenario, variant: Variant, options: CheckOption
 function finishCheck(scenario: Scenario, variant: Variant, options: CheckOptions, cm: Model<KernelState, number>, result: CheckResult): ScenarioCheck {
   let trace: Trace | null = null;
   const v = result.violation;
-  if (v !== null && v.kind !== 'sometimes' && options.foldLocalSteps !== false) {
+  if (v !== null && v.kind !== 'sometimes') {
     const steps = v.choices.map((choice, i) => ({ choice, label: v.labels[i]! }));
     const rep = replayChoices(cm, steps);
     trace = {
       format: TRACE_FORMAT, tool: `uffd-mc ${VERSION}`, kernel: KERNEL_REF, scenario, variant: variant.name,
       strategy: result.strategy, property: v.property, message: v.message, steps,
       final: hash64(cm.encode(rep.states.at(-1)!)),
+      ...(options.foldLocalSteps === false ? { foldLocalSteps: false as const } : {}),
     };
   }
   const symmetry = (options.symmetry ?? true) && cm.symmetricEncode !== undefined && options.maxPreemptions === undefined;
-  return { scenario, variant, result, symmetry, trace, workers: options.workers ?? null, shard: options.shard ?? null };
+  return { scenario, variant, result, symmetry, trace, workers: options.workers ?? null, shard: options.shard ?? null, foldLocalSteps: options.foldLocalSteps ?? true };
 }
 
 export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
@@ -283,9 +286,14 @@ export interface ReplayReport {
   diverged: { step: number; expected: string; enabled: string[] } | null;
 }
 
+/** The model a trace was recorded on: folded local steps, or (foldLocalSteps: false) every step its own transition. */
+function traceBuild(trace: Trace): BuildOptions {
+  return { fold: trace.foldLocalSteps !== false };
+}
+
 /** Replay a trace on `variant` and keep what the renderers show (traces/render.ts RenderedTrace). */
 export function renderTrace(trace: Trace, variant: Variant): RenderedTrace {
-  const m = buildModel(trace.scenario, variant);
+  const m = buildModel(trace.scenario, variant, traceBuild(trace));
   const cm = toCheckerModel(m);
   const rep = replayChoices(cm, trace.steps);
   const tids = rep.choices.map((choice, i) => cm.actions(rep.states[i]!)[choice]!);
@@ -310,7 +318,7 @@ export function renderTrace(trace: Trace, variant: Variant): RenderedTrace {
 
 /** Replay a trace on `variant` (default: the trace's own) and render it step by step. */
 export function replayTrace(trace: Trace, variant: Variant): ReplayReport {
-  const m = buildModel(trace.scenario, variant);
+  const m = buildModel(trace.scenario, variant, traceBuild(trace));
   const cm = toCheckerModel(m);
   const rep = replayChoices(cm, trace.steps);
   const rendered = renderTrace(trace, variant);
@@ -378,7 +386,7 @@ export function formatCounterexample(c: ScenarioCheck, traceFile: string | null,
 export function formatCheckLine(c: ScenarioCheck, ms: number | null, nameWidth = 26): string {
   const r = c.result;
   const verdict = r.verdict === 'ok' ? 'ok' : 'violation';
-  const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}`;
+  const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}${c.foldLocalSteps ? '' : ' unreduced'}`;
   const cols = [
     c.scenario.name.padEnd(nameWidth), verdict.padEnd(9), scope.padEnd(20),
     `states ${r.states}`.padEnd(16), `transitions ${r.transitions}`.padEnd(22), `depth ${r.maxDepth}`.padEnd(10),

@@ -10,7 +10,7 @@ export class UsageError extends Error {
 
 export const USAGE = `usage:
   uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs|random|pct [--seed N] [--walks N] [--pct-depth D]] [--max-depth N] [--max-states N]
-                [--symmetry on|off] [--workers K] [--shard I/N] [--max-preemptions N] [--trace FILE] [--json] [--no-time]
+                [--symmetry on|off] [--fold-local on|off] [--workers K] [--shard I/N] [--max-preemptions N] [--trace FILE] [--json] [--no-time]
   uffd-mc check --corpus
   uffd-mc replay TRACE [--variant NAME|FILE] [--format text|race|mermaid|html]
   uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs|random] [--max-depth N] [--max-states N] [--symmetry on|off]
@@ -23,6 +23,8 @@ SCENARIO is a built-in name (see 'uffd-mc list') or a scenario JSON file; none m
 NAME|FILE is a built-in variant or a variant file (.ts, .mjs, .js). --format (check: text|race|mermaid) renders the counterexample;
 html writes one self-contained page (replay only: uffd-mc replay T --format html > cex.html). --summary adds a block for a cover letter.
 --symmetry (default on) explores one state per permutation of interchangeable threads (same role, same ops): same verdicts, fewer states.
+--fold-local off: every kernel step is a scheduling point (the unreduced search; default on folds steps that commute with every
+other thread's into their neighbours): same verdicts, many more states; to check that the reduction hides nothing.
 --strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
 (default 0; same seed, same walks); never COMPLETE: BOUNDED(random), or BOUNDED(max-states) when --max-states N stops the walks
 (in walk order, at the first step that finds a state beyond N distinct ones: the same for any --workers K). Ctrl-C (SIGINT) stops a check with a partial report,
@@ -41,7 +43,7 @@ reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usag
 export type TraceFormat = 'text' | 'race' | 'mermaid' | 'html';
 
 export type Command =
-  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true } & SearchScale
+  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true; foldLocal?: false } & SearchScale
   | { verb: 'corpus' }
   | { verb: 'replay'; trace: string; variant: string | null; format?: TraceFormat }
   | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number }
@@ -175,6 +177,7 @@ export function toCommand(argv: readonly string[]): Command {
         'max-depth': { type: 'string' },
         'max-states': { type: 'string' },
         symmetry: { type: 'string' },
+        'fold-local': { type: 'string' },
         seed: { type: 'string' },
         walks: { type: 'string' },
         'pct-depth': { type: 'string' },
@@ -206,7 +209,9 @@ export function toCommand(argv: readonly string[]): Command {
         if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
         return { verb: 'corpus' };
       }
-      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'seed', 'walks', 'pct-depth', 'workers', 'shard', 'max-preemptions', 'trace', 'json', 'no-time', 'format', 'summary']);
+      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'fold-local', 'seed', 'walks', 'pct-depth', 'workers', 'shard', 'max-preemptions', 'trace', 'json', 'no-time', 'format', 'summary']);
+      const fold = o['fold-local'] ?? 'on';
+      if (fold !== 'on' && fold !== 'off') throw new UsageError(`--fold-local: expected on or off, got "${fold}"`);
       const format = traceFormat(o.format);
       if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
       if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');
@@ -215,6 +220,7 @@ export function toCommand(argv: readonly string[]): Command {
         verb: 'check', scenarios: rest, variant: o.variant ?? 'mainline', ...b, ...searchScale(o, b.strategy),
         trace: traceFile(o.trace), json: o.json === true, time: o['no-time'] !== true,
         ...(o.format !== undefined ? { format } : {}), ...(o.summary === true ? { summary: true as const } : {}),
+        ...(fold === 'off' ? { foldLocal: false as const } : {}),
       };
     }
     case 'replay': {

@@ -171,6 +171,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
         c = await checkScenarioAsync(sc, variant, {
           strategy: cmd.strategy,
           symmetry: cmd.symmetry,
+          ...(cmd.foldLocal === false ? { foldLocalSteps: false } : {}),
           shouldStop: () => interrupted,
           ...(cmd.seed !== undefined ? { seed: cmd.seed } : {}),
           ...(cmd.walks !== undefined ? { walks: cmd.walks } : {}),
@@ -223,6 +224,7 @@ async function check(io: Io, cmd: Extract<ReturnType<typeof toCommand>, { verb: 
           states: r.states, transitions: r.transitions, maxDepth: r.maxDepth, strategy: r.strategy, symmetry: c.symmetry, storedBytes: r.storedBytes,
           workers: c.workers, shard: c.shard === null ? null : `${c.shard.index}/${c.shard.count}`,
           ...(cmd.maxPreemptions !== undefined ? { maxPreemptions: cmd.maxPreemptions } : {}),
+          ...(cmd.foldLocal === false ? { foldLocalSteps: false } : {}),
           visitedBytes: r.visitedBytes, traceBytes: r.traceBytes,
           ...(ms !== null ? { timeMs: Math.round(ms) } : {}),
           violation: r.violation, goals: r.goals, trace: traceFile,

@@ -12,6 +12,8 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkScenario, checkScenarioAsync } from '../cli/api.js';
 import type { CheckOptions } from '../cli/api.js';
 import { isLocal, nextStep } from '../model/engine.js';
@@ -24,6 +26,8 @@ import type { KernelState } from '../model/state.js';
 import { builtinVariants, findVariant } from '../model/variants.js';
 import type { Variant } from '../model/variants.js';
 import { builtinScenarios, findScenario } from '../scenarios/builtin.js';
+import { parseTrace, TraceError } from '../traces/format.js';
+import { cli, tempDir } from './fixtures/cli-io.js';
 
 const mainline = findVariant('mainline')!;
 /** Unreduced searches over this many states are skipped (they are the bench's). */
@@ -201,4 +205,49 @@ test('the unreduced search runs in workers too (they build the model with the sa
   t.is(here.verdict, 'ok');
   t.deepEqual([two.verdict, two.states, two.transitions], [here.verdict, here.states, here.transitions]);
   t.true(checkScenario(sc, mainline, { symmetry: false }).result.states < here.states, 'the folded search is smaller');
+});
+
+test('check --fold-local off: the unreduced search from the CLI; its trace says so and replays only on the unreduced model', async t => {
+  const dir = tempDir(t);
+  const file = join(dir, 'unreduced.json');
+  const argv = ['check', 'refile-race', '--variant', 'no-refile-seq', '--no-time', '--json'];
+  const folded = await cli(argv);
+  const unreduced = await cli([...argv, '--fold-local', 'off', '--trace', file]);
+  t.is(folded.code, 1);
+  t.is(unreduced.code, 1);
+  const f = JSON.parse(folded.io.stdout) as { states: number; violation: { property: string; depth: number }; foldLocalSteps?: boolean };
+  const u = JSON.parse(unreduced.io.stdout) as typeof f;
+  t.is(u.foldLocalSteps, false);
+  t.is(f.foldLocalSteps, undefined);
+  t.is(u.violation.property, f.violation.property);
+  t.true(u.states > f.states && u.violation.depth > f.violation.depth, 'every step its own transition: more states, a longer shortest trace');
+  const trace = JSON.parse(readFileSync(file, 'utf8')) as { foldLocalSteps?: boolean; steps: unknown[] };
+  t.is(trace.foldLocalSteps, false);
+  t.is(trace.steps.length, u.violation.depth);
+  const replayed = await cli(['replay', file]);
+  t.is(replayed.code, 1);
+  t.regex(replayed.io.stdout, new RegExp(`no-lost-wakeup violated after step ${u.violation.depth}\\b`));
+  // The same steps on the folded model are another schedule: without the field the replay diverges.
+  const stripped = join(dir, 'stripped.json');
+  const { foldLocalSteps: _, ...rest } = JSON.parse(readFileSync(file, 'utf8')) as { foldLocalSteps?: boolean };
+  writeFileSync(stripped, JSON.stringify(rest));
+  t.is((await cli(['replay', stripped])).code, 3);
+  // The text line names the search.
+  const text = await cli(['check', 'refile-race', '--fold-local', 'off', '--no-time']);
+  t.regex(text.io.stdout, /^refile-race +ok +COMPLETE unreduced +states \d+/);
+});
+
+test('--fold-local takes on or off, on check only; a trace\'s foldLocalSteps is false or absent', async t => {
+  const bad = await cli(['check', 'refile-race', '--fold-local', 'maybe']);
+  t.is(bad.code, 2);
+  t.regex(bad.io.stderr, /--fold-local: expected on or off, got "maybe"/);
+  const replay = await cli(['replay', 'x.json', '--fold-local', 'off']);
+  t.is(replay.code, 2);
+  t.regex(replay.io.stderr, /--fold-local does not apply to 'replay'/);
+  const c = checkScenario(findScenario('refile-race')!, findVariant('no-refile-seq')!, { foldLocalSteps: false });
+  const json = JSON.parse(JSON.stringify(c.trace)) as { [k: string]: unknown };
+  t.is(parseTrace(json).foldLocalSteps, false);
+  t.throws(() => parseTrace({ ...json, foldLocalSteps: true }), { instanceOf: TraceError, message: /foldLocalSteps: expected false or nothing, got true/ });
+  const { foldLocalSteps: _, ...folded } = json;
+  t.false('foldLocalSteps' in parseTrace(folded));
 });

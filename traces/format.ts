@@ -12,6 +12,9 @@
  *   steps      [{ choice, label }]: the action index taken at each step and its
  *              label "thread fn():label" (replay checks every label)
  *   final      64-bit fingerprint (16 hex) of the last state
+ *   foldLocalSteps  optional, false only: found by the unreduced search
+ *              (`check --fold-local off`), so each step is one kernel step;
+ *              absent, a step is a transition with its local steps folded in
  */
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
@@ -31,6 +34,8 @@ export interface Trace {
   message: string;
   steps: TraceStep[];
   final: string;
+  /** false: recorded with every step its own transition (BuildOptions.fold = false); absent: folded. */
+  foldLocalSteps?: false;
 }
 
 export class TraceError extends Error {
@@ -55,6 +60,7 @@ export function parseTrace(input: unknown): Trace {
   if (o['strategy'] !== 'bfs' && o['strategy'] !== 'dfs' && o['strategy'] !== 'random' && o['strategy'] !== 'pct') fail('strategy', '"bfs", "dfs", "random" or "pct"', o['strategy']);
   if (!/^[0-9a-f]{16}$/.test(o['final'] as string)) fail('final', '16 lowercase hex digits', o['final']);
   if (!Array.isArray(o['steps'])) fail('steps', 'an array', o['steps']);
+  if (o['foldLocalSteps'] !== undefined && o['foldLocalSteps'] !== false) fail('foldLocalSteps', 'false or nothing', o['foldLocalSteps']);
   const steps = (o['steps'] as unknown[]).map((s, i) => {
     const so = s as { [k: string]: unknown };
     if (typeof s !== 'object' || s === null) fail(`steps[${i}]`, 'an object { choice, label }', s);
@@ -72,5 +78,6 @@ export function parseTrace(input: unknown): Trace {
     format: TRACE_FORMAT, tool: o['tool'] as string, kernel: o['kernel'] as string, scenario,
     variant: o['variant'] as string, strategy: o['strategy'] as 'bfs' | 'dfs' | 'random' | 'pct',
     property: o['property'] as string, message: o['message'] as string, steps, final: o['final'] as string,
+    ...(o['foldLocalSteps'] === false ? { foldLocalSteps: false as const } : {}),
   };
 }
