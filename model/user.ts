@@ -20,7 +20,7 @@ import type { EventMsg, Json, KernelState, Outcome, Tid } from './state.js';
 import { ctxOf, userfaultfd_is_initialized } from './uffd/ctx.js';
 import { try_to_wake_up } from './kernel/sched.js';
 import { PAGE_SIZE } from './uffd/ioctl.js';
-import { linear_page_index, storeToFile } from './mm/vma.js';
+import { changingPresentPte, linear_page_index, pteStable, storeToFile } from './mm/vma.js';
 
 /** First page of each area: areas are laid out in order, one hole page between them. */
 export function areaBases(sc: Scenario): number[] {
@@ -233,7 +233,9 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
         local: (s, t) => {
           const op = opOf(s, t);
           if (op === undefined) return true;
-          if (op.op === 'read' || op.op === 'write' || op.op === 'close' || op.op === 'spurious_wakeup') return false;
+          // A read of a present pte nothing can change (model/mm/vma.ts pteStable()) commutes with every step.
+          if (op.op === 'read') return pteStable(s, base(op.area) + op.page);
+          if (op.op === 'write' || op.op === 'close' || op.op === 'spurious_wakeup') return false;
           if (op.op === 'munmap' || op.op === 'mremap' || op.op === 'madvise' || op.op === 'fork') return true; // entering the syscall: its first kernel step (an mmap_lock) is the shared one
           return !hasClose && !hasApiOp;
         },
@@ -254,7 +256,10 @@ export function userProgram(sc: Scenario, programs: readonly (readonly Op[])[]):
               const v = d.mm.vmas.find(x => x.start <= page && page < x.end);
               // A store through a pte that maps the page-cache folio changes the file: every mapping of it sees the value.
               if (pte.cache && v !== undefined) storeToFile(d, v.file, linear_page_index(v, page), op.value);
-              else pte.content = op.value;
+              else {
+                changingPresentPte(d);
+                pte.content = op.value;
+              }
               d.expect[page] = op.value;
               outcome(d, t, { what: 'write', ret: 'ok', page, value: op.value, out: null, expected: op.value });
               u.pc += 1;

@@ -20,6 +20,7 @@ import { isLocal, nextStep } from '../model/engine.js';
 import type { Kernel } from '../model/engine.js';
 import { buildModel } from '../model/index.js';
 import { MMAP_WRITE_LOCK_OPS, mmapLockSteps, noMmapLockWriter } from '../model/kernel/rwsem.js';
+import { changingPresentPte, noPteChanger, PTE_CHANGING_OPS, pteStable } from '../model/mm/vma.js';
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
 import type { KernelState } from '../model/state.js';
@@ -250,4 +251,40 @@ test('--fold-local takes on or off, on check only; a trace\'s foldLocalSteps is 
   t.throws(() => parseTrace({ ...json, foldLocalSteps: true }), { instanceOf: TraceError, message: /foldLocalSteps: expected false or nothing, got true/ });
   const { foldLocalSteps: _, ...folded } = json;
   t.false('foldLocalSteps' in parseTrace(folded));
+});
+
+test('a read of a present pte is local exactly when no op of the scenario can change a present pte; changing one without such an op is a model error', t => {
+  // fault-vs-copy: a fault and a copy only. Once the page is there, must_wait (and a retried access) read it as local steps.
+  const m = buildModel(findScenario('fault-vs-copy')!, mainline, { fold: false });
+  t.true(noPteChanger(m.init()));
+  let localReads = 0;
+  let sharedReads = 0;
+  const seen = new Set<string>();
+  let frontier: KernelState[] = [m.init()];
+  for (let depth = 0; frontier.length > 0; depth++) {
+    const next: KernelState[] = [];
+    for (const s of frontier) {
+      for (let t0 = 0; t0 < s.threads.length; t0++) {
+        const f = s.threads[t0]!.frames.at(-1);
+        if (f?.fn !== 'handle_userfault' || f.at !== 'must_wait') continue;
+        const local = isLocal(nextStep(m.kernel, s, t0)!, s, t0);
+        t.is(local, pteStable(s, f.locals['page'] as number), 'must_wait is local iff its page is present');
+        if (local) localReads++; else sharedReads++;
+      }
+      for (const a of m.actions(s)) {
+        const u = m.step(s, a);
+        const k = JSON.stringify(u);
+        if (!seen.has(k)) { seen.add(k); next.push(u); }
+      }
+    }
+    frontier = next;
+  }
+  t.true(localReads > 0 && sharedReads > 0, `must_wait seen local ${localReads} and shared ${sharedReads} times`);
+  t.throws(() => changingPresentPte(m.init()), { message: /a present pte changes, but no thread has an op in PTE_CHANGING_OPS/ });
+  // copy-vs-unmap has a munmap: no read of a pte is local there, and zapping one is allowed.
+  const u = buildModel(findScenario('copy-vs-unmap')!, mainline).init();
+  t.true(PTE_CHANGING_OPS.includes('munmap'));
+  t.false(noPteChanger(u));
+  t.notThrows(() => changingPresentPte(u));
+  t.false(pteStable({ ...u, mm: { ...u.mm, pte: u.mm.pte.map(() => ({ content: 1, writable: true, cache: false })) } }, 0));
 });

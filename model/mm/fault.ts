@@ -20,8 +20,8 @@
 import type { Kernel, KernelFn } from '../engine.js';
 import { call, goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid } from '../state.js';
-import { mmapLockSteps, mmap_read_unlock } from '../kernel/rwsem.js';
-import { cachedFolioPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { mmapLockSteps, mmap_read_unlock, noMmapLockWriter } from '../kernel/rwsem.js';
+import { cachedFolioPte, changingPresentPte, linear_page_index, pteStable, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
 import { hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
@@ -48,6 +48,7 @@ function handle_mm_fault(d: KernelState, t: Tid, k: Kernel): void {
     // file page, becomes an anonymous copy) or, on a shared mapping,
     // wp_page_shared() (the same folio made writable); otherwise just the access-flag update.
     if (write && !pte.writable) {
+      changingPresentPte(d);
       d.mm.pte[page] = { content: pte.content, writable: true, cache: pte.cache && vma.shared };
     }
     mmap_read_unlock(d, t);
@@ -100,6 +101,10 @@ export const do_user_addr_fault: KernelFn = {
       'lock_mm_and_find_vma(): mmap_read_lock (again after VM_FAULT_RETRY, with FAULT_FLAG_TRIED)'),
     handle_mm_fault: {
       doc: 'handle_mm_fault(): under the PTL, pte present -> done (CoW if needed); uffd MISSING (no page) or MINOR (page cached, shmem) -> handle_userfault(); else map zero/new/cached page; mmap_read_unlock',
+      // A read fault on a present pte nothing can change, outside hugetlb, with no mmap_lock writer:
+      // it reads stable data and drops the read lock (model/kernel/rwsem.ts), so it commutes with every step.
+      local: (s, t) => !local<boolean>(s, t, 'write') && noMmapLockWriter(s) && pteStable(s, local<number>(s, t, 'page')) &&
+        vma_lookup(s, local<number>(s, t, 'page'))?.kind !== 'hugetlb',
       run: handle_mm_fault,
     },
     hugetlb_fault_done: {

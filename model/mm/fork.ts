@@ -29,6 +29,7 @@ import { newCtx } from '../state.js';
 import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { mmapChangingDec, mmapChangingInc } from '../uffd/event.js';
+import { changingPresentPte } from './vma.js';
 
 export const EVENT_FORK = 'UFFD_FEATURE_EVENT_FORK';
 
@@ -89,6 +90,7 @@ function dupMmap(d: KernelState, t: Tid): ForkCtx[] {
       for (let p = v.start; p < v.end; p++) {
         const pte = d.mm.pte[p] ?? null;
         if (pte === null) continue;
+        changingPresentPte(d);
         pte.writable = false; // copy_present_pte(): a CoW mapping is write-protected in the parent...
         child.pte[p] = { ...pte }; // ...and in the child
       }

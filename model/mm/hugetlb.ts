@@ -30,7 +30,7 @@ import type { Kernel, KernelFn, Step } from '../engine.js';
 import { call, goTo, local, ret, setLocal, thread, top } from '../engine.js';
 import type { KernelState, Pte, Tid, Vma } from '../state.js';
 import { mmap_read_unlock } from '../kernel/rwsem.js';
-import { cachedFolioPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
+import { cachedFolioPte, changingPresentPte, linear_page_index, userfaultfd_minor, userfaultfd_missing, vma_lookup } from './vma.js';
 
 /** Model pages per hugetlb key: file * KEY_STRIDE + index (scenario areas have at most 64 pages). */
 const KEY_STRIDE = 64;
@@ -154,7 +154,10 @@ export const hugetlb_fault: KernelFn = {
         if (pte !== null) {
           // hugetlb_fault(): a present pte. hugetlb_wp() on a write to a read-only pte: a shared
           // mapping makes the same folio writable; a private one copies (or reuses an exclusive anon folio).
-          if (write && !pte.writable) d.mm.pte[page] = { content: pte.content, writable: true, cache: pte.cache && v.shared };
+          if (write && !pte.writable) {
+            changingPresentPte(d);
+            d.mm.pte[page] = { content: pte.content, writable: true, cache: pte.cache && v.shared };
+          }
           unlockAll(d, t);
           return;
         }

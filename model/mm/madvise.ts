@@ -27,6 +27,7 @@ import type { KernelState, RemoveMsg, Tid } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock, rwsemSteps, up_write } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { mmapChangingInc, removeDone } from '../uffd/event.js';
+import { changingPresentPte } from './vma.js';
 
 export const EVENT_REMOVE = 'UFFD_FEATURE_EVENT_REMOVE';
 
@@ -141,6 +142,7 @@ export const do_madvise: KernelFn = {
           // file page stays in the page cache. (A private CoW copy's address then refaults the
           // file page: the ghost forgets, as it does not track the file's content.)
           if (v.kind === 'anon' || !(v.shared || (d.mm.pte[p]?.cache ?? false))) d.expect[p] = null;
+          if ((d.mm.pte[p] ?? null) !== null) changingPresentPte(d);
           d.mm.pte[p] = null;
         }
         setLocal(d, t, 'cur', e);
@@ -163,6 +165,7 @@ export const do_madvise: KernelFn = {
             const idx = m.pgoff + (p - m.start);
             // unmap_mapping_range(even_cows = 0): a MAP_PRIVATE mapping keeps its CoW copies.
             if (idx >= first && idx < last && (m.shared || (d.mm.pte[p]?.cache ?? true))) {
+              if ((d.mm.pte[p] ?? null) !== null) changingPresentPte(d);
               d.mm.pte[p] = null;
               d.expect[p] = null;
             }

@@ -36,7 +36,7 @@ import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { mmapChangingInc } from '../uffd/event.js';
 import type { MunmapResult } from './munmap.js';
-import { vma_lookup } from './vma.js';
+import { changingPresentPte, vma_lookup } from './vma.js';
 
 export const EVENT_REMAP = 'UFFD_FEATURE_EVENT_REMAP';
 
@@ -256,6 +256,7 @@ export const mremap: KernelFn = {
         d.mm.vmas.push(moved);
         d.mm.vmas.sort((a, b) => a.start - b.start);
         for (let i = 0; i < oldLen; i++) {
+          if ((d.mm.pte[addr + i] ?? null) !== null || (d.mm.pte[to + i] ?? null) !== null) changingPresentPte(d);
           d.mm.pte[to + i] = d.mm.pte[addr + i] ?? null;
           d.mm.pte[addr + i] = null;
           d.expect[to + i] = d.expect[addr + i] ?? null;

@@ -28,7 +28,7 @@ import type { KernelState, Tid, UnmapMsg } from '../state.js';
 import { mmapLockSteps, mmap_write_unlock } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
 import { mmapChangingInc, noFiller } from '../uffd/event.js';
-import { splitAt, vmasIn } from './vma.js';
+import { changingPresentPte, splitAt, vmasIn } from './vma.js';
 
 export const EVENT_UNMAP = 'UFFD_FEATURE_EVENT_UNMAP';
 
@@ -122,6 +122,7 @@ export const do_vmi_munmap: KernelFn = {
         const end = local<number>(d, t, 'end');
         d.mm.vmas = d.mm.vmas.filter(v => v.end <= start || v.start >= end);
         for (let p = start; p < end; p++) {
+          if ((d.mm.pte[p] ?? null) !== null) changingPresentPte(d);
           d.mm.pte[p] = null;
           d.expect[p] = null;
         }

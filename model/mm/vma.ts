@@ -6,7 +6,42 @@
  * area (same anon origin or same file at the contiguous offset) and have the
  * same uffd ctx and flags; anon_vma compatibility is not modelled.
  */
+import { ModelError } from '../engine.js';
 import type { KernelState, Pte, Vma } from '../state.js';
+
+/**
+ * The ops (Thread.does) whose kernel code can change or clear a pte that is
+ * present: a write (a store through it or into the file it maps, or CoW),
+ * munmap and madvise (zap), mremap (move), fork (write-protect for CoW), and
+ * raw_ioctl to be safe. Everything else only fills a pte that is none (a fill
+ * into a present pte is -EEXIST). changingPresentPte() throws if anything
+ * else changes one, so a new path cannot silently break pteStable().
+ */
+export const PTE_CHANGING_OPS: readonly string[] = ['fork', 'madvise', 'mremap', 'munmap', 'raw_ioctl', 'write'];
+
+/** No thread of the state can change a present pte. */
+export function noPteChanger(s: KernelState): boolean {
+  for (const th of s.threads) {
+    for (const op of th.does) if (PTE_CHANGING_OPS.includes(op)) return false;
+  }
+  return true;
+}
+
+/**
+ * The pte of `page` is present and nothing in this scenario can change it
+ * (nor the ghost `expect` of a present page, which only the same ops change):
+ * a step that only reads it commutes with every step of every thread, so it
+ * need not be a scheduling point (a retried fault's access and its
+ * handle_mm_fault(), handle_userfault()'s must_wait once the page is there).
+ */
+export function pteStable(s: KernelState, page: number): boolean {
+  return (s.mm.pte[page] ?? null) !== null && noPteChanger(s);
+}
+
+/** Every path that changes or clears a present pte calls this first. */
+export function changingPresentPte(d: KernelState): void {
+  if (noPteChanger(d)) throw new ModelError(`a present pte changes, but no thread has an op in PTE_CHANGING_OPS (model/mm/vma.ts): ${d.threads.map(th => `${th.name}: ${th.does.join(', ')}`).join('; ')}`);
+}
 
 export function vma_lookup(s: KernelState, page: number): Vma | null {
   return s.mm.vmas.find(v => v.start <= page && page < v.end) ?? null;
@@ -54,7 +89,10 @@ export function storeToFile(d: KernelState, file: number, idx: number, value: nu
     const p = v.start + (idx - v.pgoff);
     if (p < v.start || p >= v.end) continue;
     const pte = d.mm.pte[p] ?? null;
-    if (pte !== null && pte.cache) pte.content = value;
+    if (pte !== null && pte.cache && pte.content !== value) {
+      changingPresentPte(d);
+      pte.content = value;
+    }
     if (v.shared || pte === null || pte.cache) d.expect[p] = value;
   }
 }

@@ -33,6 +33,7 @@ import { PAGEFAULT_FLAG_MINOR, PAGEFAULT_FLAG_WRITE } from '../state.js';
 import { mmap_read_unlock, noMmapLockWriter } from '../kernel/rwsem.js';
 import { set_current_state } from '../kernel/sched.js';
 import { ctxArg, ctxOf, spinGuarded, uwqLinked, wakeUpPollStep } from './ctx.js';
+import { pteStable } from '../mm/vma.js';
 
 
 /**
@@ -87,6 +88,7 @@ export const handle_userfault: KernelFn = {
     },
     must_wait: {
       doc: 'must_wait = userfaultfd_must_wait(ctx, vmf, reason): lockless pte read, true while pte_none',
+      local: (s, t) => pteStable(s, local<number>(s, t, 'page')), // a present pte nothing can change: see model/mm/vma.ts
       run: (d, t) => {
         setLocal(d, t, 'must_wait', userfaultfd_must_wait(d, local<number>(d, t, 'page')));
         goTo(d, t, 'release_fault_lock');
