@@ -21,6 +21,7 @@ import type { Kernel } from '../model/engine.js';
 import { buildModel } from '../model/index.js';
 import { MMAP_WRITE_LOCK_OPS, mmapLockSteps, noMmapLockWriter } from '../model/kernel/rwsem.js';
 import { changingPresentPte, noPteChanger, PTE_CHANGING_OPS, pteStable } from '../model/mm/vma.js';
+import { uwqLinked } from '../model/uffd/ctx.js';
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
 import type { KernelState } from '../model/state.js';
@@ -259,6 +260,7 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
   t.true(noPteChanger(m.init()));
   let localReads = 0;
   let sharedReads = 0;
+  let emptyChecks = 0;
   const seen = new Set<string>();
   let frontier: KernelState[] = [m.init()];
   for (let depth = 0; frontier.length > 0; depth++) {
@@ -266,6 +268,11 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
     for (const s of frontier) {
       for (let t0 = 0; t0 < s.threads.length; t0++) {
         const f = s.threads[t0]!.frames.at(-1);
+        if (f?.fn === 'handle_userfault' && f.at === 'list_empty_careful') {
+          // After the wake: local once a waker unlinked the uwq (nobody links it again; no close in this scenario).
+          t.is(isLocal(nextStep(m.kernel, s, t0)!, s, t0), !uwqLinked(s.uffd[f.locals['ctx'] as number]!, t0));
+          emptyChecks++;
+        }
         if (f?.fn !== 'handle_userfault' || f.at !== 'must_wait') continue;
         const local = isLocal(nextStep(m.kernel, s, t0)!, s, t0);
         t.is(local, pteStable(s, f.locals['page'] as number), 'must_wait is local iff its page is present');
@@ -280,6 +287,7 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
     frontier = next;
   }
   t.true(localReads > 0 && sharedReads > 0, `must_wait seen local ${localReads} and shared ${sharedReads} times`);
+  t.true(emptyChecks > 0);
   t.throws(() => changingPresentPte(m.init()), { message: /a present pte changes, but no thread has an op in PTE_CHANGING_OPS/ });
   // copy-vs-unmap has a munmap: no read of a pte is local there, and zapping one is allowed.
   const u = buildModel(findScenario('copy-vs-unmap')!, mainline).init();

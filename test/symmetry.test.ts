@@ -109,7 +109,7 @@ test('renaming interchangeable threads commutes with every step on hugetlb, wher
 });
 
 test('the memoised symmetric encoding is exact: a warm encoder gives the text a fresh one gives, renamed states share it, and equal text means a renaming maps one state onto the other', t => {
-  for (const [name, variant, limit] of [['wake-reference', 'no-refile-seq', 1500], ['two-faulters-one-page', 'mainline', 1000]] as const) {
+  for (const [name, variant, limit] of [['wake-reference', 'no-refile-seq', 1500], ['two-faulters-one-page', 'mainline', 1500]] as const) {
     const sc = findScenario(name)!;
     const m = buildModel(sc, findVariant(variant)!);
     const warm = symmetricEncoder(sc)!;
@@ -139,7 +139,7 @@ test('the memoised symmetric encoding is exact: a warm encoder gives the text a 
       }
       frontier = next;
     }
-    t.true(n >= limit, name);
+    t.true(n >= limit || frontier.length === 0, `${name}: neither ${limit} states nor the whole state space checked (${n})`);
     t.true([...byText.values()].some(v => v.length > 1), `${name}: some orbit is met twice (the check above is not vacuous)`);
   }
 });

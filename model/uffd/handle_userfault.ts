@@ -133,6 +133,9 @@ export const handle_userfault: KernelFn = {
     },
     list_empty_careful: {
       doc: 'if (!list_empty_careful(&uwq.wq.entry)): still queued (nobody woke us through the wake function) -> locked list_del',
+      // Once a waker has unlinked the uwq (and no refile holds it), nobody links it again, and without
+      // close() the ctx keeps the file's reference, so the userfaultfd_ctx_put() is seen by no one: local.
+      local: (s, t) => neverReleased(s) && !uwqLinked(ctxOf(s, ctxArg(s, t)), t),
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
         if (uwqLinked(c, t)) {
