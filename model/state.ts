@@ -355,6 +355,18 @@ export const PAGEFAULT_FLAG_WRITE = 1;
 /** UFFD_PAGEFAULT_FLAG_MINOR (include/uapi/linux/userfaultfd.h): the fault is a minor fault (handle_userfault(vmf, VM_UFFD_MINOR)). */
 export const PAGEFAULT_FLAG_MINOR = 4;
 
+/**
+ * No thread of `s` has any of `ops` among its operations (Thread.does). The
+ * threads and their programs are the scenario's, the same in every state, so
+ * this is a fact of the scenario; the scenario-dependent local steps use it.
+ */
+export function noThreadDoes(s: KernelState, ops: readonly string[]): boolean {
+  for (const th of s.threads) {
+    for (const op of th.does) if (ops.includes(op)) return false;
+  }
+  return true;
+}
+
 export function newFrame(fn: string, at: string, locals: { [k: string]: Json } = {}): Frame {
   return { fn, at, locals, rv: null };
 }

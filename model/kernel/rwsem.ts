@@ -17,6 +17,7 @@
  * killable/interruptible aborts of the wait.
  */
 import type { KernelState, RwSem, Tid } from '../state.js';
+import { noThreadDoes } from '../state.js';
 import type { Step } from '../engine.js';
 import { goTo, local, ModelError, thread } from '../engine.js';
 
@@ -38,10 +39,7 @@ export const MMAP_WRITE_LOCK_OPS: readonly string[] = ['close', 'fork', 'mremap'
  * steps, not scheduling points.
  */
 export function noMmapLockWriter(s: KernelState): boolean {
-  for (const th of s.threads) {
-    for (const op of th.does) if (MMAP_WRITE_LOCK_OPS.includes(op)) return false;
-  }
-  return true;
+  return noThreadDoes(s, MMAP_WRITE_LOCK_OPS);
 }
 
 /** Which semaphore: the mm's mmap_lock, or map_changing_lock of the ctx in the thread's `ctx` local. */

@@ -8,6 +8,7 @@
  */
 import { ModelError } from '../engine.js';
 import type { KernelState, Pte, Vma } from '../state.js';
+import { noThreadDoes } from '../state.js';
 
 /**
  * The ops (Thread.does) whose kernel code can change or clear a pte that is
@@ -21,10 +22,7 @@ export const PTE_CHANGING_OPS: readonly string[] = ['fork', 'madvise', 'mremap',
 
 /** No thread of the state can change a present pte. */
 export function noPteChanger(s: KernelState): boolean {
-  for (const th of s.threads) {
-    for (const op of th.does) if (PTE_CHANGING_OPS.includes(op)) return false;
-  }
-  return true;
+  return noThreadDoes(s, PTE_CHANGING_OPS);
 }
 
 /**

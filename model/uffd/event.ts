@@ -27,6 +27,7 @@
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal, thread, top } from '../engine.js';
 import type { EventKind, EventMsg, EventRecord, ForkMsg, Json, KernelState, Tid } from '../state.js';
+import { noThreadDoes } from '../state.js';
 import { set_current_state, try_to_wake_up } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, wakeUpPollStep } from './ctx.js';
@@ -72,7 +73,7 @@ export function eventsInFlight(s: KernelState, ctx: number): EventRecord[] {
  * fills, lowering it is seen by nobody and is not a scheduling point.
  */
 export function noFiller(s: KernelState): boolean {
-  return !s.threads.some(th => th.does.some(d => d === 'copy' || d === 'zeropage' || d === 'resolve' || d === 'serve'));
+  return noThreadDoes(s, ['copy', 'zeropage', 'resolve', 'serve']);
 }
 
 /**

@@ -29,7 +29,7 @@
 import type { KernelFn } from '../engine.js';
 import { goTo, local, ret, setLocal } from '../engine.js';
 import type { KernelState } from '../state.js';
-import { PAGEFAULT_FLAG_MINOR, PAGEFAULT_FLAG_WRITE } from '../state.js';
+import { noThreadDoes, PAGEFAULT_FLAG_MINOR, PAGEFAULT_FLAG_WRITE } from '../state.js';
 import { mmap_read_unlock, noMmapLockWriter } from '../kernel/rwsem.js';
 import { set_current_state } from '../kernel/sched.js';
 import { ctxArg, ctxOf, spinGuarded, uwqLinked, wakeUpPollStep } from './ctx.js';
@@ -43,7 +43,7 @@ import { pteStable } from '../mm/vma.js';
  * no-sleep path is the thread's own state, which no waker can change then.)
  */
 export function neverReleased(s: KernelState): boolean {
-  return !s.threads.some(th => th.does.includes('close'));
+  return noThreadDoes(s, ['close']);
 }
 
 /** userfaultfd_must_wait() — lockless page-table walk: true while the pte is none. */
