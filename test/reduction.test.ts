@@ -82,6 +82,7 @@ const anonWorkerOp = fc.oneof(
   page.map(p => ({ op: 'mremap', area: 'A', first: p, pages: 1, new_pages: 1, flags: ['MREMAP_MAYMOVE', 'MREMAP_FIXED'], to: { area: 'B', first: 0 } })),
   fc.constant({ op: 'fork' }),
   fc.constant({ op: 'close', uffd: 'U' }),
+  fc.constantFrom('t0', 't1').map(th => ({ op: 'spurious_wakeup', thread: th })),
 );
 const anonMonitorOp = fc.oneof(
   fc.tuple(page, fill).map(([p, f]) => ({ op: 'copy', uffd: 'U', area: 'A', page: p, ...f })),
@@ -295,4 +296,22 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
   t.false(noPteChanger(u));
   t.notThrows(() => changingPresentPte(u));
   t.false(pteStable({ ...u, mm: { ...u.mm, pte: u.mm.pte.map(() => ({ content: 1, writable: true, cache: false })) } }, 0));
+});
+
+test('a spurious wakeup between a fault\'s queue and its must_wait (page already there) is kept: the goal it reaches is reached folded too', t => {
+  // Found by review: with must_wait local once the page is present, released_before_sleep (local too) hid the
+  // TASK_INTERRUPTIBLE window in which m's spurious wakeup lands, and the folded search called the scenario vacuous.
+  const sc = parseScenario({
+    name: 'spurious-after-copy', description: 'm copies A[0], then wakes t0 spuriously while t0 may be between queue and must_wait',
+    areas: [{ name: 'A', pages: 1, kind: 'anon' }],
+    uffds: [{ name: 'U', features: [], register: [{ area: 'A', first: 0, pages: 1, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', role: 'worker', ops: [{ op: 'read', area: 'A', page: 0 }] },
+      { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 0 }, { op: 'spurious_wakeup', thread: 't0' }] },
+    ],
+  });
+  const r = both(sc, mainline, LIMIT)!;
+  t.deepEqual(shape(r.folded), shape(r.unfolded));
+  t.is(r.folded.verdict, 'ok');
+  t.true(r.folded.goals.some(g => g.name === 'spurious-wakeup-lands' && g.reached));
 });

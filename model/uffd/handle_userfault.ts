@@ -104,7 +104,12 @@ export const handle_userfault: KernelFn = {
     },
     released_before_sleep: {
       doc: 'if (must_wait && !READ_ONCE(ctx->released)) sleep; else __set_current_state(TASK_RUNNING)',
-      local: neverReleased,
+      // Local without close(), when it only goes on to sleep (must_wait). Its __set_current_state(TASK_RUNNING)
+      // is read by try_to_wake_up(): a spurious wakeup records "woken" or "running", so with one in the
+      // scenario the step is a scheduling point. The uffd wake function also reads it (it unlinks the uwq
+      // only when the wakeup succeeds), but both orders end the same: unlinked by the waker, or by this
+      // thread's list_del, with nothing recorded between.
+      local: (s, t) => neverReleased(s) && (local<boolean>(s, t, 'must_wait') || noThreadDoes(s, ['spurious_wakeup'])),
       run: (d, t) => {
         if (local<boolean>(d, t, 'must_wait') && !ctxOf(d, ctxArg(d, t)).released) {
           goTo(d, t, 'wake_up_poll');
