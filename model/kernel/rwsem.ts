@@ -23,9 +23,10 @@ import { goTo, local, ModelError, thread } from '../engine.js';
 
 /**
  * The ops (Thread.does) whose kernel code takes mmap_lock for write: munmap
- * (__vm_munmap), mremap, fork (dup_mmap), UFFDIO_REGISTER / UNREGISTER, and
- * close (userfaultfd_release); raw_ioctl, which may be either ioctl. rwsemSteps() throws if any other op does, so
- * a new writer cannot silently break noMmapLockWriter().
+ * (__vm_munmap), mremap, fork (dup_mmap), UFFDIO_REGISTER / UNREGISTER, close
+ * (userfaultfd_release), and raw_ioctl, which may be either ioctl.
+ * rwsemSteps() throws if any other op does, so a new writer cannot silently
+ * break noMmapLockWriter().
  */
 export const MMAP_WRITE_LOCK_OPS: readonly string[] = ['close', 'fork', 'mremap', 'munmap', 'raw_ioctl', 'register', 'unregister'];
 
