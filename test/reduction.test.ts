@@ -14,7 +14,8 @@ import test from 'ava';
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkScenario, checkScenarioAsync } from '../cli/api.js';
+import { checkScenario, checkScenarioAsync, toCheckerModel } from '../cli/api.js';
+import { porBound } from '../checker/index.js';
 import type { CheckOptions } from '../cli/api.js';
 import { isLocal, nextStep } from '../model/engine.js';
 import type { Kernel } from '../model/engine.js';
@@ -314,4 +315,20 @@ test('a spurious wakeup between a fault\'s queue and its must_wait (page already
   t.deepEqual(shape(r.folded), shape(r.unfolded));
   t.is(r.folded.verdict, 'ok');
   t.true(r.folded.goals.some(g => g.name === 'spurious-wakeup-lands' && g.reached));
+});
+
+test('the partial-order bound (checker/independence.ts) on the model: its full search is the checker\'s, and its ideal persistent sets lose no terminal state', t => {
+  for (const name of ['refile-race', 'fork-vs-copy', 'two-faulters-one-page']) {
+    const sc = findScenario(name)!;
+    const r = porBound(toCheckerModel(buildModel(sc, mainline)));
+    const checked = checkScenario(sc, mainline, { symmetry: false }).result;
+    t.is(checked.verdict, 'ok', name);
+    t.is(r.full.states, checked.states, `${name}: the same transition system as the check's`);
+    t.is(r.full.transitions, checked.transitions, name);
+    t.false(r.cut, name);
+    t.true(r.full.terminals.length > 0, `${name} has terminal states`);
+    t.is(r.terminalsLost, 0, name);
+    t.true(r.ideal.states <= r.full.states, name);
+    t.true(r.commuting <= r.pairs, name);
+  }
 });
