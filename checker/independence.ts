@@ -1,7 +1,9 @@
 /**
  * How much could partial-order reduction save on a model? A measurement for
- * planning (`npm run bench`), not a search mode: it costs far more than the
- * search it measures, and it ignores the properties.
+ * planning (`npm run bench`), not a search mode: it keeps every state it
+ * meets in memory (with its successors and which pairs of actions commute
+ * there), costs a few times the search it measures, and ignores the
+ * properties.
  *
  * Partial-order reduction explores, in each state, only an "ample" subset of
  * the enabled actions: a persistent set, one whose actions are independent
@@ -67,43 +69,69 @@ export interface PorBoundOptions {
   budget?: number;
 }
 
+/** A state of the search, met once: its enabled actions, and what was computed about it, by identity. */
+interface Node<S, A> {
+  readonly state: S;
+  readonly actions: readonly A[];
+  /** The actions' names (actor, or the action itself), as text, index for index. */
+  readonly names: readonly string[];
+  /** Successor by action index, once computed. */
+  readonly next: (Node<S, A> | undefined)[];
+  /** Whether the actions named by a pair of names commute here ("a|b", a < b). */
+  readonly commute: Map<string, boolean>;
+}
+
 export function porBound<S, A>(model: Model<S, A>, options: PorBoundOptions = {}): PorBound {
   const maxStates = options.maxStates ?? 100_000;
   const budget = options.budget ?? 20_000;
-  const name = (s: S, a: A): unknown => (model.actor !== undefined ? model.actor(s, a) : a);
+  // Every state met, by encoding: the searches and the persistent-set checks revisit the same states many times.
+  const nodes = new Map<string, Node<S, A>>();
+  const nodeOf = (state: S): Node<S, A> => {
+    const key = model.encode(state);
+    let n = nodes.get(key);
+    if (n === undefined) {
+      const actions = model.actions(state);
+      const names = actions.map(a => String(model.actor !== undefined ? model.actor(state, a) : a));
+      n = { state, actions, names, next: new Array<Node<S, A> | undefined>(actions.length), commute: new Map() };
+      nodes.set(key, n);
+    }
+    return n;
+  };
+  const step = (n: Node<S, A>, i: number): Node<S, A> => (n.next[i] ??= nodeOf(model.step(n.state, n.actions[i]!)));
 
-  /** Whether a and b commute in s (each enabled after the other, both orders the same state). */
-  const commute = (s: S, a: A, b: A): boolean => {
-    const sa = model.step(s, a);
-    const sb = model.step(s, b);
-    const bAfterA = model.actions(sa).find(x => name(sa, x) === name(s, b));
-    const aAfterB = model.actions(sb).find(x => name(sb, x) === name(s, a));
-    if (bAfterA === undefined || aAfterB === undefined) return false;
-    return model.encode(model.step(sa, bAfterA)) === model.encode(model.step(sb, aAfterB));
+  /** Whether the actions named a and b (both enabled in n) commute there: each enabled after the other, both orders the same state. */
+  const commute = (n: Node<S, A>, a: string, b: string): boolean => {
+    const pair = a < b ? `${a}|${b}` : `${b}|${a}`;
+    let r = n.commute.get(pair);
+    if (r === undefined) {
+      const na = step(n, n.names.indexOf(a));
+      const nb = step(n, n.names.indexOf(b));
+      const bAfterA = na.names.indexOf(b);
+      const aAfterB = nb.names.indexOf(a);
+      r = bAfterA >= 0 && aAfterB >= 0 && step(na, bAfterA) === step(nb, aAfterB);
+      n.commute.set(pair, r);
+    }
+    return r;
   };
 
-  /** Whether the actions `p` (enabled in s) form a persistent set of s; see the header. */
-  const persistent = (s: S, p: readonly A[]): boolean => {
-    const inP = new Set(p.map(a => name(s, a)));
-    const seen = new Set([model.encode(s)]);
-    let level = [s];
+  /** Whether the actions named `p` (enabled in n) form a persistent set of n; see the header. */
+  const persistent = (n: Node<S, A>, p: readonly string[]): boolean => {
+    const seen = new Set([n]);
+    let level = [n];
     let checks = 0;
     while (level.length > 0) {
-      const next: S[] = [];
+      const next: Node<S, A>[] = [];
       for (const x of level) {
-        const enabled = model.actions(x);
-        const ours: A[] = [];
-        for (const a of enabled) if (inP.has(name(x, a))) ours.push(a);
-        if (ours.length !== p.length) return false; // an outside action disabled one of P's
-        for (const v of enabled) {
-          if (inP.has(name(x, v))) continue;
-          for (const u of ours) {
+        if (!p.every(u => x.names.includes(u))) return false; // an outside action disabled one of P's
+        for (let i = 0; i < x.actions.length; i++) {
+          const v = x.names[i]!;
+          if (p.includes(v)) continue;
+          for (const u of p) {
             if (++checks > budget || !commute(x, u, v)) return false;
           }
-          const y = model.step(x, v);
-          const k = model.encode(y);
-          if (!seen.has(k)) {
-            seen.add(k);
+          const y = step(x, i);
+          if (!seen.has(y)) {
+            seen.add(y);
             next.push(y);
           }
         }
@@ -113,49 +141,47 @@ export function porBound<S, A>(model: Model<S, A>, options: PorBoundOptions = {}
     return true;
   };
 
-  /** The smallest persistent subset of the enabled actions (all of them if none is smaller). */
-  const ample = (s: S, enabled: readonly A[]): readonly A[] => {
-    for (let size = 1; size < enabled.length; size++) {
-      for (const p of subsets(enabled, size)) if (persistent(s, p)) return p;
+  /** The indices of the smallest persistent subset of n's actions (all of them if none is smaller). */
+  const ample = (n: Node<S, A>): readonly number[] => {
+    const all = n.actions.map((_, i) => i);
+    for (let size = 1; size < all.length; size++) {
+      for (const p of subsets(all, size)) if (persistent(n, p.map(i => n.names[i]!))) return p;
     }
-    return enabled;
+    return all;
   };
 
   let choiceStates = 0;
   let pairs = 0;
   let commuting = 0;
   const bfs = (reduced: boolean): { count: SearchCount; cut: boolean } => {
-    const depth = new Map<string, number>();
-    const init = model.init();
-    depth.set(model.encode(init), 0);
+    const depth = new Map<Node<S, A>, number>();
+    const init = nodeOf(model.init());
+    depth.set(init, 0);
     let level = [init];
     let transitions = 0;
     const terminals: string[] = [];
     for (let d = 0; level.length > 0 && depth.size < maxStates; d++) {
-      const next: S[] = [];
-      for (const s of level) {
-        const enabled = model.actions(s);
-        if (enabled.length === 0) terminals.push(model.encode(s));
-        if (!reduced && enabled.length > 1) {
+      const next: Node<S, A>[] = [];
+      for (const n of level) {
+        const all = n.actions.map((_, i) => i);
+        if (all.length === 0) terminals.push(model.encode(n.state));
+        if (!reduced && all.length > 1) {
           choiceStates++;
-          for (let i = 0; i < enabled.length; i++) {
-            for (let j = i + 1; j < enabled.length; j++) {
+          for (let i = 0; i < all.length; i++) {
+            for (let j = i + 1; j < all.length; j++) {
               pairs++;
-              if (commute(s, enabled[i]!, enabled[j]!)) commuting++;
+              if (commute(n, n.names[i]!, n.names[j]!)) commuting++;
             }
           }
         }
-        const chosen = reduced ? ample(s, enabled) : enabled;
-        let successors = chosen.map(a => model.step(s, a));
-        // The cycle proviso: an ample successor already found at depth <= d closes a cycle; expand s fully.
-        if (chosen.length < enabled.length && successors.some(y => (depth.get(model.encode(y)) ?? Infinity) <= d)) {
-          successors = enabled.map(a => model.step(s, a));
-        }
-        for (const y of successors) {
+        const chosen = reduced ? ample(n) : all;
+        // The cycle proviso: an ample successor already found at depth <= d closes a cycle; expand n fully.
+        const proviso = chosen.length < all.length && chosen.some(i => (depth.get(step(n, i)) ?? Infinity) <= d);
+        for (const i of proviso ? all : chosen) {
           transitions++;
-          const k = model.encode(y);
-          if (!depth.has(k)) {
-            depth.set(k, d + 1);
+          const y = step(n, i);
+          if (!depth.has(y)) {
+            depth.set(y, d + 1);
             next.push(y);
           }
         }
