@@ -42,7 +42,7 @@ import type { Model } from './model.js';
 export interface SearchCount {
   states: number;
   transitions: number;
-  /** Encodings of the states with no enabled action. */
+  /** Encodings (symmetric ones with `symmetry`) of the states with no enabled action. */
   terminals: string[];
 }
 
@@ -67,6 +67,8 @@ export interface PorBoundOptions {
   maxStates?: number;
   /** Commutation checks allowed per candidate set (default 20,000); beyond it the set counts as not persistent. */
   budget?: number;
+  /** Identify states by model.symmetricEncode (one per orbit, as CheckOptions.symmetry does), when the model has it. */
+  symmetry?: boolean;
 }
 
 /** A state of the search, met once: its enabled actions, and what was computed about it, by identity. */
@@ -86,8 +88,9 @@ export function porBound<S, A>(model: Model<S, A>, options: PorBoundOptions = {}
   const budget = options.budget ?? 20_000;
   // Every state met, by encoding: the searches and the persistent-set checks revisit the same states many times.
   const nodes = new Map<string, Node<S, A>>();
+  const identify = options.symmetry === true && model.symmetricEncode !== undefined ? model.symmetricEncode.bind(model) : model.encode.bind(model);
   const nodeOf = (state: S): Node<S, A> => {
-    const key = model.encode(state);
+    const key = identify(state);
     let n = nodes.get(key);
     if (n === undefined) {
       const actions = model.actions(state);
@@ -164,7 +167,7 @@ export function porBound<S, A>(model: Model<S, A>, options: PorBoundOptions = {}
       const next: Node<S, A>[] = [];
       for (const n of level) {
         const all = n.actions.map((_, i) => i);
-        if (all.length === 0) terminals.push(model.encode(n.state));
+        if (all.length === 0) terminals.push(identify(n.state));
         if (!reduced && all.length > 1) {
           choiceStates++;
           for (let i = 0; i < all.length; i++) {

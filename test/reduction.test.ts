@@ -331,4 +331,10 @@ test('the partial-order bound (checker/independence.ts) on the model: its full s
     t.true(r.ideal.states <= r.full.states, name);
     t.true(r.commuting <= r.pairs, name);
   }
+  // With symmetry: one state per orbit, the check's symmetric search.
+  const sc = findScenario('two-faulters-one-page')!;
+  const r = porBound(toCheckerModel(buildModel(sc, mainline)), { symmetry: true });
+  t.is(r.full.states, checkScenario(sc, mainline, { symmetry: true }).result.states);
+  t.true(r.full.states < porBound(toCheckerModel(buildModel(sc, mainline))).full.states);
+  t.is(r.terminalsLost, 0);
 });
