@@ -2,8 +2,8 @@
  * How much could partial-order reduction save on a model? A measurement for
  * planning (`npm run bench`), not a search mode: it keeps every state it
  * meets in memory (with its successors and which pairs of actions commute
- * there), costs a few times the search it measures, and ignores the
- * properties.
+ * there), takes a little longer than the search it measures, and ignores
+ * the properties.
  *
  * Partial-order reduction explores, in each state, only an "ample" subset of
  * the enabled actions: a persistent set, one whose actions are independent
