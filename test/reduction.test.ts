@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkScenario, checkScenarioAsync, toCheckerModel } from '../cli/api.js';
-import { porBound } from '../checker/index.js';
+import { porEstimate } from '../checker/index.js';
 import type { CheckOptions } from '../cli/api.js';
 import { isLocal, nextStep } from '../model/engine.js';
 import type { Kernel } from '../model/engine.js';
@@ -317,10 +317,10 @@ test('a spurious wakeup between a fault\'s queue and its must_wait (page already
   t.true(r.folded.goals.some(g => g.name === 'spurious-wakeup-lands' && g.reached));
 });
 
-test('the partial-order bound (checker/independence.ts) on the model: its full search is the checker\'s, and its ideal persistent sets lose no terminal state', t => {
+test('the partial-order estimate (checker/independence.ts) on the model: its full search is the checker\'s, and its ideal persistent sets lose no terminal state', t => {
   for (const name of ['refile-race', 'fork-vs-copy', 'two-faulters-one-page']) {
     const sc = findScenario(name)!;
-    const r = porBound(toCheckerModel(buildModel(sc, mainline)));
+    const r = porEstimate(toCheckerModel(buildModel(sc, mainline)));
     const checked = checkScenario(sc, mainline, { symmetry: false }).result;
     t.is(checked.verdict, 'ok', name);
     t.is(r.full.states, checked.states, `${name}: the same transition system as the check's`);
@@ -333,8 +333,8 @@ test('the partial-order bound (checker/independence.ts) on the model: its full s
   }
   // With symmetry: one state per orbit, the check's symmetric search.
   const sc = findScenario('two-faulters-one-page')!;
-  const r = porBound(toCheckerModel(buildModel(sc, mainline)), { symmetry: true });
+  const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { symmetry: true });
   t.is(r.full.states, checkScenario(sc, mainline, { symmetry: true }).result.states);
-  t.true(r.full.states < porBound(toCheckerModel(buildModel(sc, mainline))).full.states);
+  t.true(r.full.states < porEstimate(toCheckerModel(buildModel(sc, mainline))).full.states);
   t.is(r.terminalsLost, 0);
 });
