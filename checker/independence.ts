@@ -45,6 +45,19 @@
  * states; another choice among equally small persistent sets (a few percent
  * here) could keep fewer.
  *
+ * With `positions` (a name for where each actor is in its program), also a
+ * static estimate: stubborn sets built from relations between positions that
+ * the full search learns — two positions are dependent when steps taken from
+ * them failed to commute in a state where both were enabled; a position
+ * enables another when a step from it made an actor waiting there enabled;
+ * an actor's future is every position its learned moves reach from where it
+ * is. From each enabled actor, a set is closed under: an enabled member
+ * pulls in every actor whose future holds a position dependent on the
+ * member's; a disabled member pulls in every actor whose future holds a
+ * position that can enable it. The smallest enabled part is expanded (with
+ * the same proviso). That is what footprints declared per step and object,
+ * blind to the values in the state, could do at best.
+ *
  * With `symmetry`, the searches keep one state per orbit (the model's
  * symmetricEncode, as CheckOptions.symmetry does); persistent sets and
  * commutation are still decided on concrete states, whose actors are the
@@ -64,6 +77,13 @@ export interface PorEstimate {
   full: SearchCount;
   /** BFS over ample sets (the first smallest persistent sets, with the cycle proviso). */
   ideal: SearchCount;
+  /**
+   * With options.positions: BFS over stubborn sets built from dependencies between positions, learned
+   * by the full search (what the best static per-step footprints could do); else null.
+   */
+  static: SearchCount | null;
+  /** Terminal states of `full` that `static` did not reach (0 unless something is wrong). */
+  staticTerminalsLost: number;
   /** States of `full` where two or more actions are enabled. */
   choiceStates: number;
   /** Pairs of actions enabled together in a state of `full`, and how many of those commute there. */
@@ -81,13 +101,19 @@ export interface PorEstimate {
   cut: boolean;
 }
 
-export interface PorEstimateOptions {
+export interface PorEstimateOptions<S = never> {
   /** Stop each BFS after this many distinct states (default 100,000). */
   maxStates?: number;
   /** Commutation checks allowed per candidate set (default 20,000); beyond it the set counts as not persistent. */
   budget?: number;
   /** Keep one state per orbit (model.symmetricEncode, as CheckOptions.symmetry does), when the model has it. */
   symmetry?: boolean;
+  /**
+   * Also estimate static footprints: for a state, every live actor's position — a name for where it is
+   * in its program, the same wherever it steps the same way on the same objects (e.g. a thread's call
+   * stack labels with the objects its locals name). Actors that have exited are left out.
+   */
+  positions?: (s: S) => ReadonlyMap<string, string>;
 }
 
 /** A concrete state, met once: its enabled actions, and what was computed about it. */
@@ -102,9 +128,11 @@ interface Node<S, A> {
   readonly next: (Node<S, A> | undefined)[];
   /** Whether the actions named by a pair of names commute here ("a|b", a < b). */
   readonly commute: Map<string, boolean>;
+  /** options.positions of the state, once computed. */
+  positions?: ReadonlyMap<string, string>;
 }
 
-export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOptions = {}): PorEstimate {
+export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOptions<S> = {}): PorEstimate {
   const maxStates = options.maxStates ?? 100_000;
   const budget = options.budget ?? 20_000;
   const orbit = options.symmetry === true && model.symmetricEncode !== undefined ? model.symmetricEncode.bind(model) : null;
@@ -196,7 +224,92 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     return ca === undefined || cb === undefined || (ca >= 0 && ca === cb);
   };
 
-  const bfs = (reduced: boolean): { count: SearchCount; cut: boolean } => {
+  // The static estimate (options.positions): dependencies between positions, learned by the full search.
+  const positions = options.positions;
+  const posOf = (n: Node<S, A>): ReadonlyMap<string, string> => (n.positions ??= positions!(n.state));
+  /** "p#q": a step taken at position p and one taken at q failed to commute where both were enabled (both orders stored). */
+  const dependent = new Set<string>();
+  /** "p#q": a step taken at position p enabled an actor waiting at position q. */
+  const enables = new Set<string>();
+  /** Per actor: position -> the positions its next step led to. */
+  const moves = new Map<string, Map<string, Set<string>>>();
+  const learn = (n: Node<S, A>): void => {
+    const here = posOf(n);
+    for (let i = 0; i < n.actions.length; i++) {
+      const a = n.names[i]!;
+      const y = step(n, i);
+      const there = posOf(y);
+      const from = here.get(a)!;
+      let g = moves.get(a);
+      if (g === undefined) moves.set(a, (g = new Map()));
+      let to = g.get(from);
+      if (to === undefined) g.set(from, (to = new Set()));
+      to.add(there.get(a) ?? EXITED);
+      for (const [v, at] of here) if (!n.names.includes(v) && y.names.includes(v)) enables.add(`${from}#${at}`);
+      for (let j = i + 1; j < n.actions.length; j++) {
+        const b = n.names[j]!;
+        if (!commute(n, a, b)) {
+          dependent.add(`${from}#${here.get(b)!}`);
+          dependent.add(`${here.get(b)!}#${from}`);
+        }
+      }
+    }
+  };
+  const futures = new Map<string, Set<string>>();
+  /** The positions actor v can reach from p (p included), in its learned moves. */
+  const future = (v: string, p: string): Set<string> => {
+    const key = `${v}@${p}`;
+    let r = futures.get(key);
+    if (r === undefined) {
+      r = new Set([p]);
+      const todo = [p];
+      const g = moves.get(v);
+      while (todo.length > 0) {
+        for (const q of g?.get(todo.pop()!) ?? []) {
+          if (!r.has(q)) {
+            r.add(q);
+            todo.push(q);
+          }
+        }
+      }
+      futures.set(key, r);
+    }
+    return r;
+  };
+  /**
+   * The smallest enabled part of a stubborn set built from the learned relations: start from one enabled
+   * actor; an enabled member pulls in every actor whose future holds a position dependent on the member's
+   * step; a disabled member pulls in every actor whose future holds a position that can enable it.
+   */
+  const stubborn = (n: Node<S, A>): readonly number[] => {
+    const here = posOf(n);
+    let best: readonly number[] = n.actions.map((_, i) => i);
+    for (const u of n.names) {
+      const members = new Set([u]);
+      const todo = [u];
+      while (todo.length > 0) {
+        const x = todo.pop()!;
+        const at = here.get(x)!;
+        const enabled = n.names.includes(x);
+        for (const [v, p] of here) {
+          if (members.has(v) || p === EXITED) continue;
+          for (const q of future(v, p)) {
+            if (enabled ? dependent.has(`${at}#${q}`) : enables.has(`${q}#${at}`)) {
+              members.add(v);
+              todo.push(v);
+              break;
+            }
+          }
+        }
+      }
+      const chosen = n.actions.map((_, i) => i).filter(i => members.has(n.names[i]!));
+      if (chosen.length < best.length) best = chosen;
+    }
+    return best;
+  };
+
+  const bfs = (mode: 'full' | 'ideal' | 'static'): { count: SearchCount; cut: boolean } => {
+    const reduced = mode !== 'full';
     const depth = new Map<string, number>();
     const init = nodeOf(model.init());
     depth.set(init.id, 0);
@@ -209,6 +322,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
         const all = n.actions.map((_, i) => i);
         if (all.length === 0) terminals.push(n.id);
         if (!reduced) {
+          if (positions !== undefined) learn(n);
           edges.set(n.id, all.map(i => step(n, i).id));
           if (all.length > 1) {
             choiceStates++;
@@ -220,13 +334,13 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
             }
           }
         }
-        let chosen = reduced ? ample(n) : all;
+        let chosen = mode === 'ideal' ? ample(n) : mode === 'static' ? stubborn(n) : all;
         // The cycle proviso: an ample successor already found at depth <= d, on a cycle with n, may close a cycle.
         if (chosen.length < all.length && chosen.some(i => {
           const y = step(n, i).id;
           return (depth.get(y) ?? Infinity) <= d && sameCycle(n.id, y);
         })) {
-          provisoExpansions++;
+          if (mode === 'ideal') provisoExpansions++;
           chosen = all;
         }
         for (const i of chosen) {
@@ -243,13 +357,17 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     return { count: { states: depth.size, transitions, terminals: terminals.sort() }, cut: level.length > 0 };
   };
 
-  const full = bfs(false);
+  const full = bfs('full');
   cycleOf = cyclicComponents(edges);
-  const ideal = bfs(true);
+  const ideal = bfs('ideal');
+  const fixed = positions !== undefined ? bfs('static') : null;
   const reached = new Set(ideal.count.terminals);
+  const reachedStatic = new Set(fixed?.count.terminals ?? []);
   return {
     full: full.count,
     ideal: ideal.count,
+    static: fixed?.count ?? null,
+    staticTerminalsLost: fixed === null ? 0 : full.count.terminals.filter(k => !reachedStatic.has(k)).length,
     choiceStates,
     pairs,
     commuting,
@@ -257,9 +375,12 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     cyclicStates: [...cycleOf.values()].filter(c => c >= 0).length,
     provisoExpansions,
     budgetExhausted,
-    cut: full.cut || ideal.cut,
+    cut: full.cut || ideal.cut || (fixed?.cut ?? false),
   };
 }
+
+/** The position of an actor that has exited (positions() leaves it out). */
+const EXITED = '(exited)';
 
 /**
  * Tarjan's strongly connected components, iteratively: for each vertex, the

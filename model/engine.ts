@@ -206,3 +206,42 @@ export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, pro
 export function setLocal(d: KernelState, t: Tid, key: string, value: Json): void {
   top(d, t).locals[key] = value;
 }
+
+/** Locals that name what a step works on (a uffd, an address, a range, a fault mutex): part of a thread's position. */
+const OBJECT_LOCALS = ['ctx', 'addr', 'page', 'dst', 'copied', 'start', 'end', 'len', 'r_start', 'r_end', 'new_addr', 'old_len', 'new_len', 'hash'];
+
+/**
+ * Where thread t is in its program, as a name that is the same wherever it
+ * would step the same way on the same objects: the thread (its program names
+ * the pages of its next operation), its user program counter and phase, and
+ * its call stack, each frame's function:label with the locals that name
+ * objects; null once it has exited. For estimating what per-step
+ * footprints would let a partial-order reduction save (checker/independence.ts).
+ * The locals not named (flags, values read) are left out: two threads at the
+ * same position may still step differently, which only makes the estimate
+ * coarser.
+ */
+export function threadPosition(s: KernelState, t: Tid): string | null {
+  const th = thread(s, t);
+  if (th.frames.length === 0) return null;
+  let out = `${th.name} ${th.user.pc}.${th.user.sub}`;
+  for (const f of th.frames) {
+    out += ` ${f.fn}:${f.at}(`;
+    for (const k of OBJECT_LOCALS) {
+      const v = f.locals[k];
+      if (typeof v === 'number') out += `${k}=${v},`;
+    }
+    out += ')';
+  }
+  return out;
+}
+
+/** threadPosition() of every live thread, by tid as text (the checker's actor names: cli/api.ts toCheckerModel). */
+export function threadPositions(s: KernelState): Map<string, string> {
+  const out = new Map<string, string>();
+  s.threads.forEach((_, t) => {
+    const p = threadPosition(s, t);
+    if (p !== null) out.set(String(t), p);
+  });
+  return out;
+}

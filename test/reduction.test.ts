@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { checkScenario, checkScenarioAsync, toCheckerModel } from '../cli/api.js';
 import { porEstimate } from '../checker/index.js';
 import type { CheckOptions } from '../cli/api.js';
-import { isLocal, nextStep } from '../model/engine.js';
+import { isLocal, nextStep, threadPositions } from '../model/engine.js';
 import type { Kernel } from '../model/engine.js';
 import { buildModel } from '../model/index.js';
 import { MMAP_WRITE_LOCK_OPS, mmapLockSteps, noMmapLockWriter } from '../model/kernel/rwsem.js';
@@ -320,7 +320,7 @@ test('a spurious wakeup between a fault\'s queue and its must_wait (page already
 test('the partial-order estimate (checker/independence.ts) on the model: its full search is the checker\'s, and its ideal persistent sets lose no terminal state', t => {
   for (const name of ['refile-race', 'fork-vs-copy', 'two-faulters-one-page']) {
     const sc = findScenario(name)!;
-    const r = porEstimate(toCheckerModel(buildModel(sc, mainline)));
+    const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { positions: threadPositions });
     const checked = checkScenario(sc, mainline, { symmetry: false }).result;
     t.is(checked.verdict, 'ok', name);
     t.is(r.full.states, checked.states, `${name}: the same transition system as the check's`);
@@ -330,6 +330,8 @@ test('the partial-order estimate (checker/independence.ts) on the model: its ful
     t.is(r.terminalsLost, 0, name);
     t.true(r.ideal.states <= r.full.states, name);
     t.true(r.commuting <= r.pairs, name);
+    t.is(r.staticTerminalsLost, 0, `${name}: static footprints`);
+    t.true(r.static!.states <= r.full.states, name);
   }
   // With symmetry: one state per orbit, the check's symmetric search.
   const sc = findScenario('two-faulters-one-page')!;
@@ -337,4 +339,17 @@ test('the partial-order estimate (checker/independence.ts) on the model: its ful
   t.is(r.full.states, checkScenario(sc, mainline, { symmetry: true }).result.states);
   t.true(r.full.states < porEstimate(toCheckerModel(buildModel(sc, mainline))).full.states);
   t.is(r.terminalsLost, 0);
+});
+
+test('threadPosition names the thread, its program counter, its call stack and the objects its locals name; null once it exits', t => {
+  const m = buildModel(findScenario('refile-race')!, mainline);
+  let s = m.init();
+  t.regex(threadPositions(s).get('0')!, /^t0 0\.0 user:next\(\)$/);
+  // Run t0 (the faulter) until it sleeps in handle_userfault(): its position then shows the fault's ctx.
+  while (m.actions(s).includes(0) && !/handle_userfault/.test(threadPositions(s).get('0')!)) s = m.step(s, 0);
+  t.regex(threadPositions(s).get('0')!, /handle_userfault:[^(]+\([^)]*ctx=0,/);
+  // Run everything to the end: exited threads have no position.
+  while (m.actions(s).length > 0) s = m.step(s, m.actions(s)[0]!);
+  t.is(threadPositions(s).size, [...s.threads].filter(th => th.frames.length > 0).length);
+  t.true(s.threads.some(th => th.frames.length === 0));
 });

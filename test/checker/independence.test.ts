@@ -180,3 +180,54 @@ test('maxStates cuts both searches and says so', t => {
   t.true(r.cut);
   t.true(r.full.states < 125);
 });
+
+/** Positions for the toys: each actor's position is the part of the state that is its program counter. */
+const counterPositions = (s: readonly number[]): Map<string, string> => new Map(s.map((v, i) => [String(i), `at ${v}`]));
+
+test('static footprints: independent counters learn no dependency and collapse like the ideal; a shared variable collapses nothing', t => {
+  const r = porEstimate(countersWithActors(3, 3), { positions: counterPositions });
+  t.is(r.static!.states, 3 * 3 + 1);
+  t.is(r.staticTerminalsLost, 0);
+  const shared = porEstimate(sharedModel(), { positions: s => new Map(s.pc.map((p, i) => [String(i), `pc ${p}`])) });
+  t.is(shared.static!.states, shared.full.states);
+  t.is(porEstimate(countersWithActors(2, 2)).static, null, 'no positions, no static estimate');
+});
+
+test('static footprints: the lost-wakeup deadlock survives (the waker that can wake the sleeper is kept with it)', t => {
+  for (const fixed of [false, true]) {
+    const r = porEstimate(lostWakeupWithActors(fixed), {
+      positions: s => new Map([...(s.waiter === 'done' ? [] : [['waiter', s.waiter] as const]), ...(s.waker === 'done' ? [] : [['waker', s.waker] as const])]),
+    });
+    t.deepEqual(r.static!.terminals, r.full.terminals);
+    t.is(r.staticTerminalsLost, 0);
+  }
+});
+
+/**
+ * Actor 0 waits until `open`, then sets x = 10; actor 1 opens and sets z = 1; actor 2 sets x = 30;
+ * actor 3 sets z = 3. In the first state a set around actor 2 must hold actor 0 (both write x), which
+ * is waiting: so it must also hold actor 1, which can enable it (and then actor 3). Without that the
+ * set would be {actor 2} alone, actor 2 would always write x first, and x = 30 would never be final.
+ */
+function gateModel(): Model<{ open: number; done: readonly number[]; x: number; z: number }, number> {
+  return {
+    init: () => ({ open: 0, done: [0, 0, 0, 0], x: 0, z: 0 }),
+    actions: s => [0, 1, 2, 3].filter(i => s.done[i] === 0 && (i !== 0 || s.open === 1)),
+    step: (s, i) => {
+      const done = s.done.map((d, j) => (j === i ? 1 : d));
+      return i === 0 ? { ...s, done, x: 10 } : i === 1 ? { ...s, done, open: 1, z: 1 } : i === 2 ? { ...s, done, x: 30 } : { ...s, done, z: 3 };
+    },
+    encode: s => `${s.open}${s.done.join('')}/${s.x}/${s.z}`,
+    label: (_s, i) => `a${i}`,
+    actor: (_s, i) => i,
+    properties: [],
+  };
+}
+
+test('static footprints: an actor that can enable a waiting member joins the set', t => {
+  const where = ['wait', 'open', 'x', 'z'];
+  const r = porEstimate(gateModel(), { positions: s => new Map(s.done.flatMap((d, i) => (d === 0 ? [[String(i), where[i]!] as const] : []))) });
+  t.deepEqual(r.full.terminals.map(k => k.split('/').slice(1).join('/')).sort(), ['10/1', '10/3', '30/1', '30/3']);
+  t.deepEqual(r.static!.terminals, r.full.terminals);
+  t.is(r.staticTerminalsLost, 0);
+});
