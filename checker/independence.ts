@@ -55,8 +55,13 @@
  * pulls in every actor whose future holds a position dependent on the
  * member's; a disabled member pulls in every actor whose future holds a
  * position that can enable it. The smallest enabled part is expanded (with
- * the same proviso). That is what footprints declared per step and object,
- * blind to the values in the state, could do at best.
+ * the same proviso). It estimates stubborn sets from footprints declared
+ * per step and per object named in a position, and is not a bound either
+ * way: the dependencies are those observed in reachable states (declared
+ * footprints would also flag pairs that conflict on paper but commute, or
+ * are never enabled together), while positions leave out the locals that
+ * name no object, which a footprint could read. Not with `symmetry`: the
+ * full search would learn from one naming of interchangeable actors only.
  *
  * With `symmetry`, the searches keep one state per orbit (the model's
  * symmetricEncode, as CheckOptions.symmetry does); persistent sets and
@@ -79,11 +84,15 @@ export interface PorEstimate {
   ideal: SearchCount;
   /**
    * With options.positions: BFS over stubborn sets built from dependencies between positions, learned
-   * by the full search (what the best static per-step footprints could do); else null.
+   * by the full search (an estimate of what footprints declared per step could do); else null.
    */
   static: SearchCount | null;
   /** Terminal states of `full` that `static` did not reach (0 unless something is wrong). */
   staticTerminalsLost: number;
+  /** With options.verify: static sets (smaller than all enabled actions) that the exact check finds not persistent (0 unless something is wrong). */
+  staticNotPersistent: number;
+  /** With options.verify: static sets whose exact check ran over `budget` (neither confirmed nor refuted). */
+  staticUnverified: number;
   /** States of `full` where two or more actions are enabled. */
   choiceStates: number;
   /** Pairs of actions enabled together in a state of `full`, and how many of those commute there. */
@@ -95,7 +104,7 @@ export interface PorEstimate {
   cyclicStates: number;
   /** States of `ideal` expanded fully by the cycle proviso. */
   provisoExpansions: number;
-  /** Candidate sets given up as "not persistent" because their check ran over `budget`. */
+  /** Candidate ideal sets given up as "not persistent" because their check ran over `budget`. */
   budgetExhausted: number;
   /** Whether maxStates stopped either search (the counts are then of a prefix). */
   cut: boolean;
@@ -111,9 +120,13 @@ export interface PorEstimateOptions<S = never> {
   /**
    * Also estimate static footprints: for a state, every live actor's position — a name for where it is
    * in its program, the same wherever it steps the same way on the same objects (e.g. a thread's call
-   * stack labels with the objects its locals name). Actors that have exited are left out.
+   * stack labels with the objects its locals name). Actors that have exited are left out. An actor's
+   * position must change by its own steps only, and every actor must be there from the initial state
+   * (a RangeError otherwise); not with `symmetry`.
    */
   positions?: (s: S) => ReadonlyMap<string, string>;
+  /** Check every static set smaller than all enabled actions with the exact persistence test (staticNotPersistent). */
+  verify?: boolean;
 }
 
 /** A concrete state, met once: its enabled actions, and what was computed about it. */
@@ -136,6 +149,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   const maxStates = options.maxStates ?? 100_000;
   const budget = options.budget ?? 20_000;
   const orbit = options.symmetry === true && model.symmetricEncode !== undefined ? model.symmetricEncode.bind(model) : null;
+  if (orbit !== null && options.positions !== undefined) {
+    // The full search meets one concrete state per orbit, so it would learn the relations between
+    // positions for one naming of the interchangeable actors only.
+    throw new RangeError('porEstimate: positions (the static estimate) cannot be combined with symmetry');
+  }
   // Every concrete state met, by encoding: the searches and the persistent-set checks revisit the same states many times.
   const nodes = new Map<string, Node<S, A>>();
   const nodeOf = (state: S): Node<S, A> => {
@@ -170,8 +188,10 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   };
 
   let budgetExhausted = 0;
-  /** Whether the actions named `p` (enabled in n) form a persistent set of n; see the header. */
-  const persistent = (n: Node<S, A>, p: readonly string[]): boolean => {
+  let staticNotPersistent = 0;
+  let staticUnverified = 0;
+  /** Whether the actions named `p` (enabled in n) form a persistent set of n (see the header); null: over budget, not known. */
+  const persistent = (n: Node<S, A>, p: readonly string[]): boolean | null => {
     const seen = new Set([n]);
     let level = [n];
     let checks = 0;
@@ -183,10 +203,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
           const v = x.names[i]!;
           if (p.includes(v)) continue;
           for (const u of p) {
-            if (++checks > budget) {
-              budgetExhausted++;
-              return false;
-            }
+            if (++checks > budget) return null;
             if (!commute(x, u, v)) return false;
           }
           const y = step(x, i);
@@ -205,7 +222,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   const ample = (n: Node<S, A>): readonly number[] => {
     const all = n.actions.map((_, i) => i);
     for (let size = 1; size < all.length; size++) {
-      for (const p of subsets(all, size)) if (persistent(n, p.map(i => n.names[i]!))) return p;
+      for (const p of subsets(all, size)) {
+        const yes = persistent(n, p.map(i => n.names[i]!));
+        if (yes === null) budgetExhausted++; // given up: counts as not persistent
+        if (yes === true) return p;
+      }
     }
     return all;
   };
@@ -245,7 +266,15 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       let to = g.get(from);
       if (to === undefined) g.set(from, (to = new Set()));
       to.add(there.get(a) ?? EXITED);
-      for (const [v, at] of here) if (!n.names.includes(v) && y.names.includes(v)) enables.add(`${from}#${at}`);
+      for (const [v, at] of here) {
+        if (v !== a && there.has(v) && there.get(v) !== at) {
+          throw new RangeError(`porEstimate: a step of ${a} moved ${v} from ${at} to ${there.get(v)!} (positions must change by their own actor's steps only)`);
+        }
+        if (!n.names.includes(v) && y.names.includes(v)) enables.add(`${from}#${at}`);
+      }
+      for (const v of there.keys()) {
+        if (!here.has(v)) throw new RangeError(`porEstimate: actor ${v} appeared after a step of ${a} (positions need every actor from the start)`);
+      }
       for (let j = i + 1; j < n.actions.length; j++) {
         const b = n.names[j]!;
         if (!commute(n, a, b)) {
@@ -292,7 +321,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
         const at = here.get(x)!;
         const enabled = n.names.includes(x);
         for (const [v, p] of here) {
-          if (members.has(v) || p === EXITED) continue;
+          if (members.has(v)) continue;
           for (const q of future(v, p)) {
             if (enabled ? dependent.has(`${at}#${q}`) : enables.has(`${q}#${at}`)) {
               members.add(v);
@@ -304,6 +333,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       }
       const chosen = n.actions.map((_, i) => i).filter(i => members.has(n.names[i]!));
       if (chosen.length < best.length) best = chosen;
+    }
+    if (options.verify === true && best.length < n.actions.length) {
+      const yes = persistent(n, best.map(i => n.names[i]!));
+      if (yes === false) staticNotPersistent++;
+      if (yes === null) staticUnverified++;
     }
     return best;
   };
@@ -368,6 +402,8 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     ideal: ideal.count,
     static: fixed?.count ?? null,
     staticTerminalsLost: fixed === null ? 0 : full.count.terminals.filter(k => !reachedStatic.has(k)).length,
+    staticNotPersistent,
+    staticUnverified,
     choiceStates,
     pairs,
     commuting,

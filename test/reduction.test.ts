@@ -320,7 +320,7 @@ test('a spurious wakeup between a fault\'s queue and its must_wait (page already
 test('the partial-order estimate (checker/independence.ts) on the model: its full search is the checker\'s, and its ideal persistent sets lose no terminal state', t => {
   for (const name of ['refile-race', 'fork-vs-copy', 'two-faulters-one-page']) {
     const sc = findScenario(name)!;
-    const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { positions: threadPositions });
+    const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { positions: threadPositions, verify: true });
     const checked = checkScenario(sc, mainline, { symmetry: false }).result;
     t.is(checked.verdict, 'ok', name);
     t.is(r.full.states, checked.states, `${name}: the same transition system as the check's`);
@@ -331,6 +331,8 @@ test('the partial-order estimate (checker/independence.ts) on the model: its ful
     t.true(r.ideal.states <= r.full.states, name);
     t.true(r.commuting <= r.pairs, name);
     t.is(r.staticTerminalsLost, 0, `${name}: static footprints`);
+    t.is(r.staticNotPersistent, 0, `${name}: every static set passes the exact check`);
+    t.is(r.staticUnverified, 0, name);
     t.true(r.static!.states <= r.full.states, name);
   }
   // With symmetry: one state per orbit, the check's symmetric search.

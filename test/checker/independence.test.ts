@@ -231,3 +231,44 @@ test('static footprints: an actor that can enable a waiting member joins the set
   t.deepEqual(r.static!.terminals, r.full.terminals);
   t.is(r.staticTerminalsLost, 0);
 });
+
+test('static footprints: refused with symmetry, and when a step moves another actor or an actor appears (their relations would be wrong)', t => {
+  const withOrbits: Model<readonly number[], number> = { ...countersWithActors(2, 2), symmetricEncode: s => [...s].sort((a, b) => a - b).join(',') };
+  t.throws(() => porEstimate(withOrbits, { symmetry: true, positions: counterPositions }), { instanceOf: RangeError, message: /symmetry/ });
+  // Actor 0 retargets actor 1 (part of actor 1's position) from y to x.
+  const retarget: Model<{ target: string; done: readonly number[] }, number> = {
+    init: () => ({ target: 'y', done: [0, 0] }),
+    actions: s => [0, 1].filter(i => s.done[i] === 0),
+    step: (s, i) => ({ target: i === 0 ? 'x' : s.target, done: s.done.map((d, j) => (j === i ? 1 : d)) }),
+    encode: s => `${s.target}${s.done.join('')}`,
+    label: (_s, i) => `a${i}`,
+    actor: (_s, i) => i,
+    properties: [],
+  };
+  const retargetAt = (s: { target: string; done: readonly number[] }): Map<string, string> =>
+    new Map(s.done.flatMap((d, i) => (d === 0 ? [[String(i), i === 0 ? 'retarget' : `write ${s.target}`] as const] : [])));
+  t.throws(() => porEstimate(retarget, { positions: retargetAt }), { instanceOf: RangeError, message: /moved 1/ });
+  // Actor 0 spawns actor 1.
+  const spawn: Model<{ spawned: number; done: readonly number[] }, number> = {
+    init: () => ({ spawned: 0, done: [0, 0] }),
+    actions: s => (s.done[0] === 0 ? [0] : s.done[1] === 0 ? [1] : []),
+    step: (s, i) => ({ spawned: 1, done: s.done.map((d, j) => (j === i ? 1 : d)) }),
+    encode: s => `${s.spawned}${s.done.join('')}`,
+    label: (_s, i) => `a${i}`,
+    actor: (_s, i) => i,
+    properties: [],
+  };
+  const spawnAt = (s: { spawned: number; done: readonly number[] }): Map<string, string> =>
+    new Map(s.done.flatMap((d, i) => (d === 0 && (i === 0 || s.spawned === 1) ? [[String(i), `a${i}`] as const] : [])));
+  t.throws(() => porEstimate(spawn, { positions: spawnAt }), { instanceOf: RangeError, message: /appeared/ });
+});
+
+test('static footprints, verified: every static set smaller than the enabled actions passes the exact persistence check', t => {
+  const r = porEstimate(gateModel(), {
+    positions: s => new Map(s.done.flatMap((d, i) => (d === 0 ? [[String(i), ['wait', 'open', 'x', 'z'][i]!] as const] : []))),
+    verify: true,
+  });
+  t.is(r.staticNotPersistent, 0);
+  t.is(r.staticUnverified, 0);
+  t.true(r.static!.states < r.full.states, 'some static set was smaller than all enabled actions, so something was checked');
+});
