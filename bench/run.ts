@@ -24,7 +24,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { checkScenarioAsync, findVariant, toCheckerModel } from '../cli/api.js';
-import { porEstimate } from '../checker/index.js';
+import { porEstimate, type FirstViolation } from '../checker/index.js';
 import { buildModel } from '../model/index.js';
 import { threadPositions } from '../model/engine.js';
 import type { CheckOptions } from '../cli/api.js';
@@ -77,7 +77,7 @@ const questions: Question[] = [
  * The scenarios whose partial-order estimate is measured: one uffd or several;
  * each about a second here but wake-reference (without symmetry: see below).
  */
-interface PorQuestion { scenario: string; variant: string; quick: boolean; symmetry?: boolean }
+interface PorQuestion { scenario: string; variant: string; quick: boolean; symmetry?: boolean; untilViolation?: boolean }
 const porQuestions: PorQuestion[] = [
   { scenario: 'refile-race', variant: 'mainline', quick: true },
   { scenario: 'fork-vs-copy', variant: 'mainline', quick: true },
@@ -91,10 +91,14 @@ const porQuestions: PorQuestion[] = [
   // the interchangeable threads only).
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false },
   { scenario: 'wake-reference', variant: 'mainline', quick: false },
+  // The question itself: how many states each search finds before the lost wakeup.
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false, untilViolation: true },
 ];
 
 interface PorRow {
-  scenario: string; variant: string; symmetry: boolean;
+  scenario: string; variant: string; symmetry: boolean; untilViolation: boolean;
+  /** With untilViolation: the first violation each search met (property, depth, states found by then). */
+  fullViolation: FirstViolation | null; idealViolation: FirstViolation | null; staticViolation: FirstViolation | null;
   /** The folded search (the 'full' configuration above, or 'symmetry' with `symmetry`). */
   fullStates: number; fullTransitions: number;
   /** The same with the smallest persistent sets and the cycle proviso. */
@@ -102,14 +106,14 @@ interface PorRow {
   /** fullStates / idealStates: what the best persistent sets would save here, properties aside. */
   stateRatio: number;
   /** The same with stubborn sets from learned dependencies between thread positions (the best static footprints). */
-  staticStates: number; staticTransitions: number; staticRatio: number; staticTerminalsLost: number;
+  staticStates: number; staticTransitions: number; staticRatio: number; staticTerminalsLost: number | null;
   /** Static sets that the exact check found not persistent (porEstimate's verify; 0 unless something is wrong). */
   staticNotPersistent: number;
   /** Static sets whose exact check ran over budget. */
   staticUnverified: number;
   /** Pairs of actions enabled together, and the share of them that commute in that state. */
   pairs: number; commutingShare: number;
-  terminalsLost: number;
+  terminalsLost: number | null;
   /** States of the full search on a cycle, ideal states the cycle proviso expanded fully, candidate sets given up over budget. */
   cyclicStates: number; provisoExpansions: number; budgetExhausted: number;
   seconds: number;
@@ -118,12 +122,13 @@ interface PorRow {
 function measurePor(q: PorQuestion): PorRow {
   const t0 = performance.now();
   const r = porEstimate(toCheckerModel(buildModel(findScenario(q.scenario)!, findVariant(q.variant)!)), {
-    maxStates: 1_000_000, symmetry: q.symmetry === true, positions: threadPositions, verify: true,
+    maxStates: 1_000_000, symmetry: q.symmetry === true, positions: threadPositions, verify: true, untilViolation: q.untilViolation === true,
   });
   const secs = (performance.now() - t0) / 1000;
   if (r.cut) throw new Error(`por-estimate ${q.scenario}: cut by maxStates; the estimate needs the whole state space`);
   return {
-    scenario: q.scenario, variant: q.variant, symmetry: q.symmetry === true,
+    scenario: q.scenario, variant: q.variant, symmetry: q.symmetry === true, untilViolation: q.untilViolation === true,
+    fullViolation: r.full.violation, idealViolation: r.ideal.violation, staticViolation: r.static!.violation,
     fullStates: r.full.states, fullTransitions: r.full.transitions, idealStates: r.ideal.states, idealTransitions: r.ideal.transitions,
     stateRatio: +(r.full.states / r.ideal.states).toFixed(2),
     staticStates: r.static!.states, staticTransitions: r.static!.transitions, staticRatio: +(r.full.states / r.static!.states).toFixed(2),
@@ -133,7 +138,15 @@ function measurePor(q: PorQuestion): PorRow {
   };
 }
 
+const found = (v: FirstViolation | null): string => (v === null ? 'none' : `${v.property} at depth ${v.depth} after ${v.states} states`);
+
 function porLine(r: PorRow): string {
+  if (r.untilViolation) {
+    return [
+      `por-estimate ${r.scenario}/${r.variant} (until the first violation):`, `full ${found(r.fullViolation)};`,
+      `ideal persistent sets ${found(r.idealViolation)}; static footprints ${found(r.staticViolation)}; ${r.seconds.toFixed(1)} s`,
+    ].join(' ');
+  }
   return [
     `por-estimate ${r.scenario}/${r.variant}${r.symmetry ? ' (symmetry)' : ''}:`, `${r.symmetry ? 'symmetry' : 'full'} ${r.fullStates} states ${r.fullTransitions} transitions,`,
     `ideal persistent sets ${r.idealStates} states ${r.idealTransitions} transitions (${r.stateRatio}x fewer states),`,

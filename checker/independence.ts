@@ -69,10 +69,21 @@
  * real threads.
  */
 import type { Model } from './model.js';
+import { splitProperties, stateViolation } from './properties.js';
+
+/** The first state a search met that violates a property (options.untilViolation). */
+export interface FirstViolation {
+  property: string;
+  depth: number;
+  /** Distinct states the search had found when it met it (itself included). */
+  states: number;
+}
 
 export interface SearchCount {
   states: number;
   transitions: number;
+  /** With options.untilViolation: the first violation met (the reduced searches stop there); else null. */
+  violation: FirstViolation | null;
   /** Keys (encode(), or symmetricEncode() with `symmetry`) of the states with no enabled action. */
   terminals: string[];
 }
@@ -87,8 +98,8 @@ export interface PorEstimate {
    * by the full search (an estimate of what footprints declared per step could do); else null.
    */
   static: SearchCount | null;
-  /** Terminal states of `full` that `static` did not reach (0 unless something is wrong). */
-  staticTerminalsLost: number;
+  /** Terminal states of `full` that `static` did not reach (0 unless something is wrong; null when it stopped at a violation). */
+  staticTerminalsLost: number | null;
   /** With options.verify: static sets (smaller than all enabled actions) that the exact check finds not persistent (0 unless something is wrong). */
   staticNotPersistent: number;
   /** With options.verify: static sets whose exact check ran over `budget` (neither confirmed nor refuted). */
@@ -98,8 +109,8 @@ export interface PorEstimate {
   /** Pairs of actions enabled together in a state of `full`, and how many of those commute there. */
   pairs: number;
   commuting: number;
-  /** Terminal states of `full` that `ideal` did not reach (0 unless something is wrong). */
-  terminalsLost: number;
+  /** Terminal states of `full` that `ideal` did not reach (0 unless something is wrong; null when it stopped at a violation). */
+  terminalsLost: number | null;
   /** States of `full` that lie on a cycle (where the proviso can apply). */
   cyclicStates: number;
   /** States of `ideal` expanded fully by the cycle proviso. */
@@ -127,6 +138,13 @@ export interface PorEstimateOptions<S = never> {
   positions?: (s: S) => ReadonlyMap<string, string>;
   /** Check every static set smaller than all enabled actions with the exact persistence test (staticNotPersistent). */
   verify?: boolean;
+  /**
+   * Judge each newly found state by the model's always and terminal properties: every search records
+   * the first violation it meets, and the reduced searches stop there (the full one goes on: the
+   * static estimate learns from all of it). A reduction without the visibility condition can miss an
+   * always-property violation; terminal states it keeps.
+   */
+  untilViolation?: boolean;
 }
 
 /** A concrete state, met once: its enabled actions, and what was computed about it. */
@@ -147,6 +165,7 @@ interface Node<S, A> {
 
 export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOptions<S> = {}): PorEstimate {
   const maxStates = options.maxStates ?? 100_000;
+  const properties = splitProperties(model.properties);
   const budget = options.budget ?? 20_000;
   const orbit = options.symmetry === true && model.symmetricEncode !== undefined ? model.symmetricEncode.bind(model) : null;
   if (orbit !== null && options.positions !== undefined) {
@@ -350,6 +369,13 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     let level = [init];
     let transitions = 0;
     const terminals: string[] = [];
+    let violation: FirstViolation | null = null;
+    const judge = (y: Node<S, A>, at: number): void => {
+      if (options.untilViolation !== true || violation !== null) return;
+      const v = stateViolation(properties, y.state, y.actions.length === 0);
+      if (v !== null) violation = { property: v.property, depth: at, states: depth.size };
+    };
+    judge(init, 0);
     for (let d = 0; level.length > 0 && depth.size < maxStates; d++) {
       const next: Node<S, A>[] = [];
       for (const n of level) {
@@ -383,12 +409,14 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
           if (!depth.has(y.id)) {
             depth.set(y.id, d + 1);
             next.push(y);
+            judge(y, d + 1);
           }
         }
       }
       level = next;
+      if (reduced && violation !== null) break;
     }
-    return { count: { states: depth.size, transitions, terminals: terminals.sort() }, cut: level.length > 0 };
+    return { count: { states: depth.size, transitions, violation, terminals: terminals.sort() }, cut: level.length > 0 && !(reduced && violation !== null) };
   };
 
   const full = bfs('full');
@@ -401,13 +429,13 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     full: full.count,
     ideal: ideal.count,
     static: fixed?.count ?? null,
-    staticTerminalsLost: fixed === null ? 0 : full.count.terminals.filter(k => !reachedStatic.has(k)).length,
+    staticTerminalsLost: fixed === null ? 0 : fixed.count.violation !== null ? null : full.count.terminals.filter(k => !reachedStatic.has(k)).length,
     staticNotPersistent,
     staticUnverified,
     choiceStates,
     pairs,
     commuting,
-    terminalsLost: full.count.terminals.filter(k => !reached.has(k)).length,
+    terminalsLost: ideal.count.violation !== null ? null : full.count.terminals.filter(k => !reached.has(k)).length,
     cyclicStates: [...cycleOf.values()].filter(c => c >= 0).length,
     provisoExpansions,
     budgetExhausted,

@@ -8,7 +8,7 @@
  * survives, and symmetry decides commutation on concrete states.
  */
 import test from 'ava';
-import { porEstimate, type Model } from '../../checker/index.js';
+import { check, porEstimate, type Model } from '../../checker/index.js';
 import { cyclicComponents } from '../../checker/independence.js';
 import { countersWithActors, lostWakeupWithActors } from '../fixtures/actors.js';
 
@@ -271,4 +271,23 @@ test('static footprints, verified: every static set smaller than the enabled act
   t.is(r.staticNotPersistent, 0);
   t.is(r.staticUnverified, 0);
   t.true(r.static!.states < r.full.states, 'some static set was smaller than all enabled actions, so something was checked');
+});
+
+test('untilViolation: each search records the first violation it meets, at the depth the checker finds it; the reduced ones stop there', t => {
+  const buggy = lostWakeupWithActors(false);
+  const positions = (s: ReturnType<typeof buggy.init>): Map<string, string> =>
+    new Map([...(s.waiter === 'done' ? [] : [['waiter', s.waiter] as const]), ...(s.waker === 'done' ? [] : [['waker', s.waker] as const])]);
+  const r = porEstimate(buggy, { untilViolation: true, positions });
+  const checked = check(buggy, { strategy: 'bfs' });
+  t.is(checked.verdict, 'violation');
+  for (const v of [r.full.violation, r.ideal.violation, r.static!.violation]) {
+    t.is(v?.property, 'no-lost-wakeup');
+    t.is(v?.depth, checked.violation!.depth);
+  }
+  t.is(r.full.violation!.states <= r.full.states, true);
+  t.is(r.terminalsLost, null, 'a search stopped at a violation has no terminal states to compare');
+  const clean = porEstimate(lostWakeupWithActors(true), { untilViolation: true });
+  t.is(clean.full.violation, null);
+  t.is(clean.ideal.violation, null);
+  t.is(clean.terminalsLost, 0);
 });
