@@ -291,3 +291,28 @@ test('untilViolation: each search records the first violation it meets, at the d
   t.is(clean.ideal.violation, null);
   t.is(clean.terminalsLost, 0);
 });
+
+/** Actors 0 and 1 each write a shared x once (different values); actor 2 sets its own flag once. */
+function twoWritersAndAFlag(): Model<{ x: number; done: readonly number[] }, number> {
+  return {
+    init: () => ({ x: 0, done: [0, 0, 0] }),
+    actions: s => [0, 1, 2].filter(i => s.done[i] === 0),
+    step: (s, i) => ({ x: i === 2 ? s.x : i + 1, done: s.done.map((d, j) => (j === i ? 1 : d)) }),
+    encode: s => `${s.x}/${s.done.join('')}`,
+    label: (_s, i) => `a${i}`,
+    actor: (_s, i) => i,
+    properties: [],
+  };
+}
+
+test('both estimates take the smallest set, not the first one built: the flag first, then both orders of the writers', t => {
+  // From the first state, a set around actor 0 must hold actor 1 ({0, 1}); {2} alone is persistent and smaller.
+  // Flag first: the initial state, the flag set, each writer after it, each writer after the other: 6 states
+  // (starting from {0, 1} instead gives 7: both writers' states, both orders, then the flag after each).
+  const r = porEstimate(twoWritersAndAFlag(), { positions: s => new Map(s.done.flatMap((d, i) => (d === 0 ? [[String(i), `a${i}`] as const] : []))) });
+  // Full: the first state, 3 after one step, 4 after two (the writers in either order, or one writer and the flag), 2 at the end (x from the last writer).
+  t.is(r.full.states, 10);
+  t.is(r.ideal.states, 6);
+  t.is(r.static!.states, 6);
+  t.is(r.terminalsLost, 0);
+});
