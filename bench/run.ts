@@ -111,6 +111,10 @@ interface PorRow {
   staticNotPersistent: number;
   /** Static sets whose exact check ran over budget. */
   staticUnverified: number;
+  /** Transitions that change something an always/sometimes property reads, and the ideal search that keeps them out of ample sets (small scenarios only). */
+  visibleTransitions: number | null; idealVisibleStates: number | null;
+  /** Per always/sometimes property: the transitions visible to it. */
+  visibleByProperty: { name: string; visible: number }[] | null;
   /** Pairs of actions enabled together, and the share of them that commute in that state. */
   pairs: number; commutingShare: number;
   terminalsLost: number | null;
@@ -123,12 +127,16 @@ function measurePor(q: PorQuestion): PorRow {
   const t0 = performance.now();
   const r = porEstimate(toCheckerModel(buildModel(findScenario(q.scenario)!, findVariant(q.variant)!)), {
     maxStates: 1_000_000, symmetry: q.symmetry === true, positions: threadPositions, verify: true, untilViolation: q.untilViolation === true,
+    // What the properties read, on the small ones (a proxy over every state for every property: slow on wake-reference).
+    visibility: q.quick,
   });
   const secs = (performance.now() - t0) / 1000;
   if (r.cut) throw new Error(`por-estimate ${q.scenario}: cut by maxStates; the estimate needs the whole state space`);
   return {
     scenario: q.scenario, variant: q.variant, symmetry: q.symmetry === true, untilViolation: q.untilViolation === true,
     fullViolation: r.full.violation, idealViolation: r.ideal.violation, staticViolation: r.static!.violation,
+    visibleTransitions: r.visibility?.visible ?? null, idealVisibleStates: r.idealVisible?.states ?? null,
+    visibleByProperty: r.visibility?.byProperty ?? null,
     fullStates: r.full.states, fullTransitions: r.full.transitions, idealStates: r.ideal.states, idealTransitions: r.ideal.transitions,
     stateRatio: +(r.full.states / r.ideal.states).toFixed(2),
     staticStates: r.static!.states, staticTransitions: r.static!.transitions, staticRatio: +(r.full.states / r.static!.states).toFixed(2),
@@ -151,6 +159,7 @@ function porLine(r: PorRow): string {
     `por-estimate ${r.scenario}/${r.variant}${r.symmetry ? ' (symmetry)' : ''}:`, `${r.symmetry ? 'symmetry' : 'full'} ${r.fullStates} states ${r.fullTransitions} transitions,`,
     `ideal persistent sets ${r.idealStates} states ${r.idealTransitions} transitions (${r.stateRatio}x fewer states),`,
     `static footprints ${r.staticStates} states ${r.staticTransitions} transitions (${r.staticRatio}x; sets found not persistent ${r.staticNotPersistent}, unverified ${r.staticUnverified});`,
+    ...(r.visibleTransitions === null ? [] : [`visible to the properties ${r.visibleTransitions} of ${r.fullTransitions} transitions, ideal with visibility ${r.idealVisibleStates} states;`]),
     `${(100 * r.commutingShare).toFixed(1)}% of ${r.pairs} co-enabled pairs commute; terminal states lost ${r.terminalsLost} / ${r.staticTerminalsLost};`,
     `states on a cycle ${r.cyclicStates}, proviso expansions ${r.provisoExpansions}, over budget ${r.budgetExhausted}; ${r.seconds.toFixed(1)} s`,
   ].join(' ');

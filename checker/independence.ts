@@ -117,6 +117,9 @@ export interface PorEstimate {
   provisoExpansions: number;
   /** Candidate ideal sets given up as "not persistent" because their check ran over `budget`. */
   budgetExhausted: number;
+  /** With options.visibility: what the properties read, and the ideal search that respects it; else null. */
+  visibility: Visibility | null;
+  idealVisible: SearchCount | null;
   /** Whether maxStates stopped either search (the counts are then of a prefix). */
   cut: boolean;
 }
@@ -145,11 +148,31 @@ export interface PorEstimateOptions<S = never> {
    * always-property violation; terminal states it keeps.
    */
   untilViolation?: boolean;
+  /**
+   * Also measure the visibility condition, by what the properties read: every always and sometimes
+   * property is evaluated on every state of the full search through a proxy that records the leaf
+   * values it reads (paths of plain objects and arrays); a transition is visible to a property when
+   * it changes one of them. Reports the share of visible transitions and an ideal search in which an
+   * ample set holding a visible transition is expanded fully (`idealVisible`). Terminal properties
+   * need no visibility (persistent sets keep terminal states).
+   */
+  visibility?: boolean;
+}
+
+/** options.visibility: transitions of the full search that change something a property reads. */
+export interface Visibility {
+  transitions: number;
+  /** Visible to at least one property. */
+  visible: number;
+  /** Per always or sometimes property, in property order: the transitions visible to it. */
+  byProperty: { name: string; visible: number }[];
 }
 
 /** A concrete state, met once: its enabled actions, and what was computed about it. */
 interface Node<S, A> {
   readonly state: S;
+  /** encode(): the concrete state. */
+  readonly key: string;
   /** The key of the searches: encode(), or symmetricEncode() with `symmetry`. */
   readonly id: string;
   readonly actions: readonly A[];
@@ -184,7 +207,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       if (new Set(names).size !== names.length) {
         throw new RangeError(`porEstimate: an actor has two enabled actions in one state (actors ${names.join(', ')}); it names transitions by actor`);
       }
-      n = { state, id: orbit === null ? key : orbit(state), actions, names, next: new Array<Node<S, A> | undefined>(actions.length), commute: new Map() };
+      n = { state, key, id: orbit === null ? key : orbit(state), actions, names, next: new Array<Node<S, A> | undefined>(actions.length), commute: new Map() };
       nodes.set(key, n);
     }
     return n;
@@ -237,11 +260,15 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     return true;
   };
 
-  /** The indices of the first smallest persistent subset of n's actions (all of them if none is smaller). */
-  const ample = (n: Node<S, A>): readonly number[] => {
+  /**
+   * The indices of the first smallest persistent subset of n's actions (all of them if none is
+   * smaller); with `invisible`, the first smallest one without a visible action (options.visibility).
+   */
+  const ample = (n: Node<S, A>, invisible = false): readonly number[] => {
     const all = n.actions.map((_, i) => i);
     for (let size = 1; size < all.length; size++) {
       for (const p of subsets(all, size)) {
+        if (invisible && p.some(i => isVisible(n, i))) continue;
         const yes = persistent(n, p.map(i => n.names[i]!));
         if (yes === null) budgetExhausted++; // given up: counts as not persistent
         if (yes === true) return p;
@@ -361,7 +388,50 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     return best;
   };
 
-  const bfs = (mode: 'full' | 'ideal' | 'static'): { count: SearchCount; cut: boolean } => {
+  /** options.visibility: the leaf paths each always/sometimes property read, and which (node, action) are visible. */
+  const fullNodes: Node<S, A>[] = [];
+  let visibleSet: Set<string> | null = null;
+  /** Concrete states whose transitions were judged (a reduced search with symmetry may expand another member of an orbit: all visible). */
+  const visibleKnown = new Set<string>();
+  const isVisible = (n: Node<S, A>, i: number): boolean => visibleSet!.has(`${n.key}\u0000${i}`) || !visibleKnown.has(n.key);
+  const measureVisibility = (): Visibility => {
+    const watched = model.properties.filter(p => p.kind !== 'terminal');
+    const byProperty: { name: string; visible: number }[] = [];
+    const visible = new Set<string>();
+    let transitions = 0;
+    for (const n of fullNodes) {
+      transitions += n.actions.length;
+      visibleKnown.add(n.key);
+    }
+    for (const p of watched) {
+      const paths = new Set<string>();
+      for (const n of fullNodes) {
+        const seen = recordingProxy(n.state, '', paths);
+        if (p.kind === 'sometimes') {
+          p.applies(seen);
+          p.reached(seen);
+        } else if (p.kind === 'always') {
+          p.violation(seen);
+        }
+      }
+      const keys = [...paths].map(k => k.split('\u0000').slice(1));
+      let count = 0;
+      for (const n of fullNodes) {
+        for (let i = 0; i < n.actions.length; i++) {
+          const y = step(n, i);
+          if (keys.some(k => valueAt(n.state, k) !== valueAt(y.state, k))) {
+            count++;
+            visible.add(`${n.key}\u0000${i}`);
+          }
+        }
+      }
+      byProperty.push({ name: p.name, visible: count });
+    }
+    visibleSet = visible;
+    return { transitions, visible: visible.size, byProperty };
+  };
+
+  const bfs = (mode: 'full' | 'ideal' | 'static' | 'idealVisible'): { count: SearchCount; cut: boolean } => {
     const reduced = mode !== 'full';
     const depth = new Map<string, number>();
     const init = nodeOf(model.init());
@@ -382,6 +452,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
         const all = n.actions.map((_, i) => i);
         if (all.length === 0) terminals.push(n.id);
         if (!reduced) {
+          fullNodes.push(n);
           if (positions !== undefined) learn(n);
           edges.set(n.id, all.map(i => step(n, i).id));
           if (all.length > 1) {
@@ -394,7 +465,8 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
             }
           }
         }
-        let chosen = mode === 'ideal' ? ample(n) : mode === 'static' ? stubborn(n) : all;
+        // idealVisible: the visibility condition, no visible transition in an ample set smaller than all.
+        let chosen = mode === 'ideal' ? ample(n) : mode === 'idealVisible' ? ample(n, true) : mode === 'static' ? stubborn(n) : all;
         // The cycle proviso: an ample successor already found at depth <= d, on a cycle with n, may close a cycle.
         if (chosen.length < all.length && chosen.some(i => {
           const y = step(n, i).id;
@@ -423,6 +495,8 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   cycleOf = cyclicComponents(edges);
   const ideal = bfs('ideal');
   const fixed = positions !== undefined ? bfs('static') : null;
+  const visibility = options.visibility === true ? measureVisibility() : null;
+  const idealVisible = visibility !== null ? bfs('idealVisible') : null;
   const reached = new Set(ideal.count.terminals);
   const reachedStatic = new Set(fixed?.count.terminals ?? []);
   return {
@@ -439,8 +513,37 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     cyclicStates: [...cycleOf.values()].filter(c => c >= 0).length,
     provisoExpansions,
     budgetExhausted,
-    cut: full.cut || ideal.cut || (fixed?.cut ?? false),
+    visibility,
+    idealVisible: idealVisible?.count ?? null,
+    cut: full.cut || ideal.cut || (fixed?.cut ?? false) || (idealVisible?.cut ?? false),
   };
+}
+
+/**
+ * `o` seen through a proxy that adds to `paths` the path ("\u0000"-joined keys) of every leaf value
+ * (not an object) read through it, at any depth. For plain objects and arrays.
+ */
+function recordingProxy<T>(o: T, path: string, paths: Set<string>): T {
+  if (typeof o !== 'object' || o === null) return o;
+  return new Proxy(o as object, {
+    get(target, key, receiver) {
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof key === 'symbol' || typeof v === 'function') return v;
+      const here = `${path}\u0000${key}`;
+      if (typeof v !== 'object' || v === null) paths.add(here);
+      return recordingProxy(v, here, paths);
+    },
+  }) as T;
+}
+
+/** The value at a path of keys (undefined where it runs out). */
+function valueAt(o: unknown, keys: readonly string[]): unknown {
+  let v = o;
+  for (const k of keys) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as { [k: string]: unknown })[k];
+  }
+  return v;
 }
 
 /** The position of an actor that has exited (positions() leaves it out). */

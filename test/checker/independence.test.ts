@@ -316,3 +316,28 @@ test('both estimates take the smallest set, not the first one built: the flag fi
   t.is(r.static!.states, 6);
   t.is(r.terminalsLost, 0);
 });
+
+test('visibility: a transition is visible when it changes what a property reads; ample sets avoid visible transitions', t => {
+  // Counter 0 is watched by a property, counter 1 by none.
+  const watchOne: Model<readonly number[], number> = {
+    ...countersWithActors(2, 2),
+    properties: [{ kind: 'always', name: 'first-below-3', description: 'counter 0 stays below 3', cites: 'toy', violation: s => (s[0]! > 2 ? 'over' : null) }],
+  };
+  const r = porEstimate(watchOne, { visibility: true });
+  // Actor 0 steps wherever counter 0 < 2: 2 values of it times 3 of counter 1. Those are the visible transitions.
+  t.is(r.visibility!.transitions, 12);
+  t.is(r.visibility!.visible, 6);
+  t.deepEqual(r.visibility!.byProperty, [{ name: 'first-below-3', visible: 6 }]);
+  // {actor 1} is persistent and invisible until counter 1 is done: one interleaving, 2 * 2 + 1 states.
+  t.is(r.idealVisible!.states, 5);
+  // Watching both counters makes every transition visible: nothing can be left out.
+  const watchBoth: Model<readonly number[], number> = {
+    ...countersWithActors(2, 2),
+    properties: [{ kind: 'always', name: 'sum-below-5', description: 'the sum stays below 5', cites: 'toy', violation: s => (s[0]! + s[1]! > 4 ? 'over' : null) }],
+  };
+  const both = porEstimate(watchBoth, { visibility: true });
+  t.is(both.visibility!.visible, both.visibility!.transitions);
+  t.is(both.ideal.states, 5, 'without visibility the ideal sets still collapse the grid');
+  t.is(both.idealVisible!.states, both.full.states);
+  t.is(porEstimate(watchBoth).visibility, null);
+});
