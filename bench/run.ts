@@ -15,8 +15,9 @@
  *   npm run bench -- --only REGEX  only the questions whose "scenario/variant/config" matches
  *
  * Then the partial-order estimate (checker/independence.ts) of seven small
- * scenarios and of wake-reference (not with --quick): how many states the
- * best possible persistent sets would leave, found by brute force (with
+ * scenarios and of wake-reference (not with --quick): how many states ideal
+ * persistent sets and stubborn sets from per-step footprints would leave,
+ * and, on the small ones, how many transitions the properties see (with
  * --only, only the scenarios whose "scenario/variant/por-estimate" matches).
  */
 import { execFileSync } from 'node:child_process';
@@ -77,7 +78,7 @@ const questions: Question[] = [
  * The scenarios whose partial-order estimate is measured: one uffd or several;
  * each about a second here but wake-reference (without symmetry: see below).
  */
-interface PorQuestion { scenario: string; variant: string; quick: boolean; symmetry?: boolean; untilViolation?: boolean }
+interface PorQuestion { scenario: string; variant: string; quick: boolean; untilViolation?: boolean }
 const porQuestions: PorQuestion[] = [
   { scenario: 'refile-race', variant: 'mainline', quick: true },
   { scenario: 'fork-vs-copy', variant: 'mainline', quick: true },
@@ -96,16 +97,16 @@ const porQuestions: PorQuestion[] = [
 ];
 
 interface PorRow {
-  scenario: string; variant: string; symmetry: boolean; untilViolation: boolean;
+  scenario: string; variant: string; untilViolation: boolean;
   /** With untilViolation: the first violation each search met (property, depth, states found by then). */
   fullViolation: FirstViolation | null; idealViolation: FirstViolation | null; staticViolation: FirstViolation | null;
-  /** The folded search (the 'full' configuration above, or 'symmetry' with `symmetry`). */
+  /** The folded search without symmetry (the 'full' configuration above). */
   fullStates: number; fullTransitions: number;
   /** The same with the smallest persistent sets and the cycle proviso. */
   idealStates: number; idealTransitions: number;
-  /** fullStates / idealStates: what the best persistent sets would save here, properties aside. */
+  /** fullStates / idealStates: what ideal persistent sets would save here, visibility aside. */
   stateRatio: number;
-  /** The same with stubborn sets from learned dependencies between thread positions (the best static footprints). */
+  /** The same with stubborn sets from learned dependencies between thread positions (an estimate for footprints declared per step). */
   staticStates: number; staticTransitions: number; staticRatio: number; staticTerminalsLost: number | null;
   /** Static sets that the exact check found not persistent (porEstimate's verify; 0 unless something is wrong). */
   staticNotPersistent: number;
@@ -126,14 +127,14 @@ interface PorRow {
 function measurePor(q: PorQuestion): PorRow {
   const t0 = performance.now();
   const r = porEstimate(toCheckerModel(buildModel(findScenario(q.scenario)!, findVariant(q.variant)!)), {
-    maxStates: 1_000_000, symmetry: q.symmetry === true, positions: threadPositions, verify: true, untilViolation: q.untilViolation === true,
+    maxStates: 1_000_000, positions: threadPositions, verify: true, untilViolation: q.untilViolation === true,
     // What the properties read, on the small ones (a proxy over every state for every property: slow on wake-reference).
     visibility: q.quick,
   });
   const secs = (performance.now() - t0) / 1000;
   if (r.cut) throw new Error(`por-estimate ${q.scenario}: cut by maxStates; the estimate needs the whole state space`);
   return {
-    scenario: q.scenario, variant: q.variant, symmetry: q.symmetry === true, untilViolation: q.untilViolation === true,
+    scenario: q.scenario, variant: q.variant, untilViolation: q.untilViolation === true,
     fullViolation: r.full.violation, idealViolation: r.ideal.violation, staticViolation: r.static!.violation,
     visibleTransitions: r.visibility?.visible ?? null, idealVisibleStates: r.idealVisible?.states ?? null,
     visibleByProperty: r.visibility?.byProperty ?? null,
@@ -156,7 +157,7 @@ function porLine(r: PorRow): string {
     ].join(' ');
   }
   return [
-    `por-estimate ${r.scenario}/${r.variant}${r.symmetry ? ' (symmetry)' : ''}:`, `${r.symmetry ? 'symmetry' : 'full'} ${r.fullStates} states ${r.fullTransitions} transitions,`,
+    `por-estimate ${r.scenario}/${r.variant}:`, `full ${r.fullStates} states ${r.fullTransitions} transitions,`,
     `ideal persistent sets ${r.idealStates} states ${r.idealTransitions} transitions (${r.stateRatio}x fewer states),`,
     `static footprints ${r.staticStates} states ${r.staticTransitions} transitions (${r.staticRatio}x; sets found not persistent ${r.staticNotPersistent}, unverified ${r.staticUnverified});`,
     ...(r.visibleTransitions === null ? [] : [`visible to the properties ${r.visibleTransitions} of ${r.fullTransitions} transitions, ideal with visibility ${r.idealVisibleStates} states;`]),

@@ -2,8 +2,10 @@
  * How much could partial-order reduction save on a model? A measurement for
  * planning (`npm run bench`), not a search mode: it keeps every state it
  * meets in memory (with its successors and which pairs of actions commute
- * there), takes about twice as long as the search it measures (36 s against
- * 17.5 s on wake-reference with symmetry), and ignores the properties.
+ * there), and takes about twice as long as the search it measures (36 s
+ * against 17.5 s on wake-reference with symmetry). The properties play no
+ * part unless asked: `untilViolation` judges states by them, `visibility`
+ * measures what they read.
  *
  * Partial-order reduction explores, in each state, only an "ample" subset of
  * the enabled actions: a persistent set, one whose actions are independent
@@ -40,10 +42,10 @@
  * Persistent sets with that proviso reach every terminal (deadlock) state;
  * the result counts those in both searches so a test can see that none is
  * lost. It is an estimate of what footprint-based persistent sets could
- * save, not a bound: the properties' visibility condition (expand fully
- * where an ample action changes what a property reads) would keep more
- * states; another choice among equally small persistent sets (a few percent
- * here) could keep fewer.
+ * save, not a bound: the properties' visibility condition (no action that
+ * changes what a property reads in an ample set; measured with
+ * `visibility`) keeps more states; another choice among equally small
+ * persistent sets (a few percent here) could keep fewer.
  *
  * With `positions` (a name for where each actor is in its program), also a
  * static estimate: stubborn sets built from relations between positions that
@@ -497,19 +499,23 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   const fixed = positions !== undefined ? bfs('static') : null;
   const visibility = options.visibility === true ? measureVisibility() : null;
   const idealVisible = visibility !== null ? bfs('idealVisible') : null;
-  const reached = new Set(ideal.count.terminals);
-  const reachedStatic = new Set(fixed?.count.terminals ?? []);
+  /** Terminal states of the full search that a reduced one did not reach; null when it stopped at a violation. */
+  const lost = (reduced: SearchCount): number | null => {
+    if (reduced.violation !== null) return null;
+    const reached = new Set(reduced.terminals);
+    return full.count.terminals.filter(k => !reached.has(k)).length;
+  };
   return {
     full: full.count,
     ideal: ideal.count,
     static: fixed?.count ?? null,
-    staticTerminalsLost: fixed === null ? 0 : fixed.count.violation !== null ? null : full.count.terminals.filter(k => !reachedStatic.has(k)).length,
+    staticTerminalsLost: fixed === null ? 0 : lost(fixed.count),
     staticNotPersistent,
     staticUnverified,
     choiceStates,
     pairs,
     commuting,
-    terminalsLost: ideal.count.violation !== null ? null : full.count.terminals.filter(k => !reached.has(k)).length,
+    terminalsLost: lost(ideal.count),
     cyclicStates: [...cycleOf.values()].filter(c => c >= 0).length,
     provisoExpansions,
     budgetExhausted,
