@@ -4,8 +4,8 @@
  * meets in memory (with its successors and which pairs of actions commute
  * there), and takes about twice as long as the search it measures (36 s
  * against 17.5 s on wake-reference with symmetry). The properties play no
- * part unless asked: `untilViolation` judges states by them, `visibility`
- * measures what they read.
+ * part unless asked: `untilViolation` judges states by them, `fixing`
+ * measures which transitions could make a reduction lose a violation.
  *
  * Partial-order reduction explores, in each state, only an "ample" subset of
  * the enabled actions: a persistent set, one whose actions are independent
@@ -42,10 +42,29 @@
  * Persistent sets with that proviso reach every terminal (deadlock) state;
  * the result counts those in both searches so a test can see that none is
  * lost. It is an estimate of what footprint-based persistent sets could
- * save, not a bound: the properties' visibility condition (no action that
- * changes what a property reads in an ample set; measured with
- * `visibility`) keeps more states; another choice among equally small
+ * save, not a bound: the properties' condition (below, measured with
+ * `fixing`) keeps more states; another choice among equally small
  * persistent sets (a few percent here) could keep fewer.
+ *
+ * The properties' condition. A reduced search must still reach a state that
+ * violates each `always` property, and one that meets each `sometimes` goal,
+ * whenever the full search does (a "target" state of that property).
+ * Persistent sets with the proviso guarantee it if no action of an ample set
+ * smaller than all enabled actions can take a target state of a property to
+ * a state that is not one: it cannot "fix" a violation or "unmeet" a goal.
+ * Sketch: let w be a path from s outside the ample set P to a target state
+ * t. Either w holds an action a of P, and a commutes to the front (the path
+ * from a's successor is shorter), or it holds none, and any a of P stays
+ * enabled along w and commutes with all of it: a's successor reaches a(t)
+ * by w, and a(t) is still a target because a fixes nothing; the proviso
+ * bounds how often this second case repeats. This is weaker than the
+ * visibility condition of LTL model checking (no ample action changes an
+ * atomic proposition), which keeps stutter-equivalent runs: an action that
+ * moves a state from satisfying to violating a property (or that changes
+ * only what the property reads) does not matter to reachability. With
+ * `fixing`, the full search counts the transitions that fix each property,
+ * and `idealPreserving` is the ideal search with that condition checked
+ * exactly, in every state of each candidate set's persistence sub-search.
  *
  * With `positions` (a name for where each actor is in its program), also a
  * static estimate: stubborn sets built from relations between positions that
@@ -62,7 +81,11 @@
  * way: the dependencies are those observed in reachable states (declared
  * footprints would also flag pairs that conflict on paper but commute, or
  * are never enabled together), while positions leave out the locals that
- * name no object, which a footprint could read. Not with `symmetry`: the
+ * name no object, which a footprint could read. With `fixing`, also
+ * `staticPreserving`: the static estimate where a set may not hold an
+ * enabled actor whose position fixed a property somewhere in the full
+ * search (what a declaration of "steps that may fix" per step could do).
+ * Not with `symmetry`: the
  * full search would learn from one naming of interchangeable actors only.
  *
  * With `symmetry`, the searches keep one state per orbit (the model's
@@ -88,6 +111,11 @@ export interface SearchCount {
   violation: FirstViolation | null;
   /** Keys (encode(), or symmetricEncode() with `symmetry`) of the states with no enabled action. */
   terminals: string[];
+  /**
+   * With options.fixing: the always properties violated in some state this search reached, and the
+   * applicable sometimes goals met in one, each in property order; else null.
+   */
+  found: { violated: string[]; met: string[] } | null;
 }
 
 export interface PorEstimate {
@@ -119,9 +147,12 @@ export interface PorEstimate {
   provisoExpansions: number;
   /** Candidate ideal sets given up as "not persistent" because their check ran over `budget`. */
   budgetExhausted: number;
-  /** With options.visibility: what the properties read, and the ideal search that respects it; else null. */
-  visibility: Visibility | null;
-  idealVisible: SearchCount | null;
+  /** With options.fixing: the transitions of the full search that fix a property; else null. */
+  fixing: Fixing | null;
+  /** With options.fixing: the ideal search whose ample sets hold no action that fixes a property (see the header); else null. */
+  idealPreserving: SearchCount | null;
+  /** With options.fixing and positions: the static search whose sets hold no enabled actor at a position that fixed a property in the full search; else null. */
+  staticPreserving: SearchCount | null;
   /** Whether maxStates stopped either search (the counts are then of a prefix). */
   cut: boolean;
 }
@@ -151,23 +182,25 @@ export interface PorEstimateOptions<S = never> {
    */
   untilViolation?: boolean;
   /**
-   * Also measure the visibility condition, by what the properties read: every always and sometimes
-   * property is evaluated on every state of the full search through a proxy that records the leaf
-   * values it reads (paths of plain objects and arrays); a transition is visible to a property when
-   * it changes one of them. Reports the share of visible transitions and an ideal search in which an
-   * ample set holding a visible transition is expanded fully (`idealVisible`). Terminal properties
-   * need no visibility (persistent sets keep terminal states).
+   * Also measure the properties' condition (see the header): which transitions of the full search
+   * take a state that violates an always property, or meets an applicable sometimes goal, to one
+   * that does not (`fixing`), which properties each search violated or met (`found`), and the ideal
+   * search that keeps such actions out of ample sets (`idealPreserving`; with `positions`, also
+   * `staticPreserving`). Terminal properties need no condition: persistent sets keep terminal states.
    */
-  visibility?: boolean;
+  fixing?: boolean;
 }
 
-/** options.visibility: transitions of the full search that change something a property reads. */
-export interface Visibility {
+/** options.fixing: transitions of the full search that fix a property. */
+export interface Fixing {
   transitions: number;
-  /** Visible to at least one property. */
-  visible: number;
-  /** Per always or sometimes property, in property order: the transitions visible to it. */
-  byProperty: { name: string; visible: number }[];
+  /** Transitions that fix at least one property. */
+  fixing: number;
+  /**
+   * Per always property and applicable sometimes goal, in property order: the transitions that fix
+   * it, and the distinct model.label()s of those (sorted, at most 20).
+   */
+  byProperty: { name: string; fixing: number; labels: string[] }[];
 }
 
 /** A concrete state, met once: its enabled actions, and what was computed about it. */
@@ -186,6 +219,8 @@ interface Node<S, A> {
   readonly commute: Map<string, boolean>;
   /** options.positions of the state, once computed. */
   positions?: ReadonlyMap<string, string>;
+  /** options.fixing: per watched property, whether this state is one of its targets (violates it, or meets the goal), once computed. */
+  targets?: readonly boolean[];
 }
 
 export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOptions<S> = {}): PorEstimate {
@@ -216,6 +251,21 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   };
   const step = (n: Node<S, A>, i: number): Node<S, A> => (n.next[i] ??= nodeOf(model.step(n.state, n.actions[i]!)));
 
+  // options.fixing: the properties watched (always ones, and sometimes goals that apply), and each state's targets.
+  const initState = model.init();
+  const watched = options.fixing === true
+    ? [...properties.always.map(p => ({ name: p.name, target: (x: S) => p.violation(x) !== null })),
+      ...properties.sometimes.filter(p => p.applies(initState)).map(p => ({ name: p.name, target: (x: S) => p.reached(x) }))]
+    : [];
+  const targets = (n: Node<S, A>): readonly boolean[] => (n.targets ??= watched.map(p => p.target(n.state)));
+  /** The watched properties (by index) that action i fixes in n: a target of theirs before, not after. */
+  const fixed = (n: Node<S, A>, i: number): number[] => {
+    const before = targets(n);
+    if (!before.includes(true)) return [];
+    const after = targets(step(n, i));
+    return before.flatMap((b, k) => (b && !after[k] ? [k] : []));
+  };
+
   /** Whether the actions named a and b (both enabled in n) commute there: each enabled after the other, both orders the same state. */
   const commute = (n: Node<S, A>, a: string, b: string): boolean => {
     const pair = a < b ? `${a}|${b}` : `${b}|${a}`;
@@ -234,8 +284,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   let budgetExhausted = 0;
   let staticNotPersistent = 0;
   let staticUnverified = 0;
-  /** Whether the actions named `p` (enabled in n) form a persistent set of n (see the header); null: over budget, not known. */
-  const persistent = (n: Node<S, A>, p: readonly string[]): boolean | null => {
+  /**
+   * Whether the actions named `p` (enabled in n) form a persistent set of n (see the header); null: over
+   * budget, not known. With `preserving`, also that none of them fixes a property in any of those states.
+   */
+  const persistent = (n: Node<S, A>, p: readonly string[], preserving = false): boolean | null => {
     const seen = new Set([n]);
     let level = [n];
     let checks = 0;
@@ -243,6 +296,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       const next: Node<S, A>[] = [];
       for (const x of level) {
         if (!p.every(u => x.names.includes(u))) return false; // an outside action disabled one of P's
+        if (preserving && p.some(u => fixed(x, x.names.indexOf(u)).length > 0)) return false;
         for (let i = 0; i < x.actions.length; i++) {
           const v = x.names[i]!;
           if (p.includes(v)) continue;
@@ -264,14 +318,13 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
 
   /**
    * The indices of the first smallest persistent subset of n's actions (all of them if none is
-   * smaller); with `invisible`, the first smallest one without a visible action (options.visibility).
+   * smaller); with `preserving`, the first smallest one that also fixes no property (options.fixing).
    */
-  const ample = (n: Node<S, A>, invisible = false): readonly number[] => {
+  const ample = (n: Node<S, A>, preserving = false): readonly number[] => {
     const all = n.actions.map((_, i) => i);
     for (let size = 1; size < all.length; size++) {
       for (const p of subsets(all, size)) {
-        if (invisible && p.some(i => isVisible(n, i))) continue;
-        const yes = persistent(n, p.map(i => n.names[i]!));
+        const yes = persistent(n, p.map(i => n.names[i]!), preserving);
         if (yes === null) budgetExhausted++; // given up: counts as not persistent
         if (yes === true) return p;
       }
@@ -358,10 +411,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
    * actor; an enabled member pulls in every actor whose future holds a position dependent on the member's
    * step; a disabled member pulls in every actor whose future holds a position that can enable it.
    */
-  const stubborn = (n: Node<S, A>): readonly number[] => {
+  const stubborn = (n: Node<S, A>, preserving = false): readonly number[] => {
     const here = posOf(n);
     let best: readonly number[] = n.actions.map((_, i) => i);
     for (const u of n.names) {
+      if (preserving && fixerPositions.has(here.get(u)!)) continue;
       const members = new Set([u]);
       const todo = [u];
       while (todo.length > 0) {
@@ -380,69 +434,54 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
         }
       }
       const chosen = n.actions.map((_, i) => i).filter(i => members.has(n.names[i]!));
+      if (preserving && chosen.some(i => fixerPositions.has(here.get(n.names[i]!)!))) continue;
       if (chosen.length < best.length) best = chosen;
     }
     if (options.verify === true && best.length < n.actions.length) {
-      const yes = persistent(n, best.map(i => n.names[i]!));
+      const yes = persistent(n, best.map(i => n.names[i]!), preserving);
       if (yes === false) staticNotPersistent++;
       if (yes === null) staticUnverified++;
     }
     return best;
   };
 
-  /** options.visibility: the leaf paths each always/sometimes property read, and which (node, action) are visible. */
+  /** options.fixing: the transitions of the full search that fix a property, and (positions) the positions they were taken from. */
   const fullNodes: Node<S, A>[] = [];
-  let visibleSet: Set<string> | null = null;
-  /** Concrete states whose transitions were judged (a reduced search with symmetry may expand another member of an orbit: all visible). */
-  const visibleKnown = new Set<string>();
-  const isVisible = (n: Node<S, A>, i: number): boolean => visibleSet!.has(`${n.key}\u0000${i}`) || !visibleKnown.has(n.key);
-  const measureVisibility = (): Visibility => {
-    const watched = model.properties.filter(p => p.kind !== 'terminal');
-    const byProperty: { name: string; visible: number }[] = [];
-    const visible = new Set<string>();
+  const fixerPositions = new Set<string>();
+  const measureFixing = (): Fixing => {
+    const byProperty = watched.map(p => ({ name: p.name, fixing: 0, labels: new Set<string>() }));
     let transitions = 0;
+    let fixing = 0;
     for (const n of fullNodes) {
-      transitions += n.actions.length;
-      visibleKnown.add(n.key);
-    }
-    for (const p of watched) {
-      const paths = new Set<string>();
-      for (const n of fullNodes) {
-        const seen = recordingProxy(n.state, '', paths);
-        if (p.kind === 'sometimes') {
-          p.applies(seen);
-          p.reached(seen);
-        } else if (p.kind === 'always') {
-          p.violation(seen);
+      for (let i = 0; i < n.actions.length; i++) {
+        transitions++;
+        const ks = fixed(n, i);
+        if (ks.length === 0) continue;
+        fixing++;
+        if (positions !== undefined) fixerPositions.add(posOf(n).get(n.names[i]!)!);
+        const label = model.label(n.state, n.actions[i]!);
+        for (const k of ks) {
+          byProperty[k]!.fixing++;
+          byProperty[k]!.labels.add(label);
         }
       }
-      const keys = [...paths].map(k => k.split('\u0000').slice(1));
-      let count = 0;
-      for (const n of fullNodes) {
-        for (let i = 0; i < n.actions.length; i++) {
-          const y = step(n, i);
-          if (keys.some(k => valueAt(n.state, k) !== valueAt(y.state, k))) {
-            count++;
-            visible.add(`${n.key}\u0000${i}`);
-          }
-        }
-      }
-      byProperty.push({ name: p.name, visible: count });
     }
-    visibleSet = visible;
-    return { transitions, visible: visible.size, byProperty };
+    return { transitions, fixing, byProperty: byProperty.map(p => ({ name: p.name, fixing: p.fixing, labels: [...p.labels].sort().slice(0, 20) })) };
   };
 
-  const bfs = (mode: 'full' | 'ideal' | 'static' | 'idealVisible'): { count: SearchCount; cut: boolean } => {
+  const bfs = (mode: 'full' | 'ideal' | 'static' | 'idealPreserving' | 'staticPreserving'): { count: SearchCount; cut: boolean } => {
     const reduced = mode !== 'full';
     const depth = new Map<string, number>();
-    const init = nodeOf(model.init());
+    const init = nodeOf(initState);
+    /** options.fixing: per watched property, whether a reached state is one of its targets. */
+    const hit = watched.map(() => false);
     depth.set(init.id, 0);
     let level = [init];
     let transitions = 0;
     const terminals: string[] = [];
     let violation: FirstViolation | null = null;
     const judge = (y: Node<S, A>, at: number): void => {
+      if (watched.length > 0) targets(y).forEach((b, k) => { if (b) hit[k] = true; });
       if (options.untilViolation !== true || violation !== null) return;
       const v = stateViolation(properties, y.state, y.actions.length === 0);
       if (v !== null) violation = { property: v.property, depth: at, states: depth.size };
@@ -467,8 +506,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
             }
           }
         }
-        // idealVisible: the visibility condition, no visible transition in an ample set smaller than all.
-        let chosen = mode === 'ideal' ? ample(n) : mode === 'idealVisible' ? ample(n, true) : mode === 'static' ? stubborn(n) : all;
+        let chosen = mode === 'ideal' ? ample(n)
+          : mode === 'idealPreserving' ? ample(n, true)
+          : mode === 'static' ? stubborn(n)
+          : mode === 'staticPreserving' ? stubborn(n, true)
+          : all;
         // The cycle proviso: an ample successor already found at depth <= d, on a cycle with n, may close a cycle.
         if (chosen.length < all.length && chosen.some(i => {
           const y = step(n, i).id;
@@ -490,15 +532,19 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       level = next;
       if (reduced && violation !== null) break;
     }
-    return { count: { states: depth.size, transitions, violation, terminals: terminals.sort() }, cut: level.length > 0 && !(reduced && violation !== null) };
+    const found = options.fixing === true
+      ? { violated: watched.flatMap((p, k) => (hit[k]! && k < properties.always.length ? [p.name] : [])), met: watched.flatMap((p, k) => (hit[k]! && k >= properties.always.length ? [p.name] : [])) }
+      : null;
+    return { count: { states: depth.size, transitions, violation, terminals: terminals.sort(), found }, cut: level.length > 0 && !(reduced && violation !== null) };
   };
 
   const full = bfs('full');
   cycleOf = cyclicComponents(edges);
   const ideal = bfs('ideal');
-  const fixed = positions !== undefined ? bfs('static') : null;
-  const visibility = options.visibility === true ? measureVisibility() : null;
-  const idealVisible = visibility !== null ? bfs('idealVisible') : null;
+  const stat = positions !== undefined ? bfs('static') : null;
+  const fixing = options.fixing === true ? measureFixing() : null;
+  const idealPreserving = fixing !== null ? bfs('idealPreserving') : null;
+  const staticPreserving = fixing !== null && positions !== undefined ? bfs('staticPreserving') : null;
   /** Terminal states of the full search that a reduced one did not reach; null when it stopped at a violation. */
   const lost = (reduced: SearchCount): number | null => {
     if (reduced.violation !== null) return null;
@@ -508,8 +554,8 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   return {
     full: full.count,
     ideal: ideal.count,
-    static: fixed?.count ?? null,
-    staticTerminalsLost: fixed === null ? 0 : lost(fixed.count),
+    static: stat?.count ?? null,
+    staticTerminalsLost: stat === null ? 0 : lost(stat.count),
     staticNotPersistent,
     staticUnverified,
     choiceStates,
@@ -519,37 +565,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     cyclicStates: [...cycleOf.values()].filter(c => c >= 0).length,
     provisoExpansions,
     budgetExhausted,
-    visibility,
-    idealVisible: idealVisible?.count ?? null,
-    cut: full.cut || ideal.cut || (fixed?.cut ?? false) || (idealVisible?.cut ?? false),
+    fixing,
+    idealPreserving: idealPreserving?.count ?? null,
+    staticPreserving: staticPreserving?.count ?? null,
+    cut: [full, ideal, stat, idealPreserving, staticPreserving].some(r => r?.cut ?? false),
   };
-}
-
-/**
- * `o` seen through a proxy that adds to `paths` the path ("\u0000"-joined keys) of every leaf value
- * (not an object) read through it, at any depth. For plain objects and arrays.
- */
-function recordingProxy<T>(o: T, path: string, paths: Set<string>): T {
-  if (typeof o !== 'object' || o === null) return o;
-  return new Proxy(o as object, {
-    get(target, key, receiver) {
-      const v: unknown = Reflect.get(target, key, receiver);
-      if (typeof key === 'symbol' || typeof v === 'function') return v;
-      const here = `${path}\u0000${key}`;
-      if (typeof v !== 'object' || v === null) paths.add(here);
-      return recordingProxy(v, here, paths);
-    },
-  }) as T;
-}
-
-/** The value at a path of keys (undefined where it runs out). */
-function valueAt(o: unknown, keys: readonly string[]): unknown {
-  let v = o;
-  for (const k of keys) {
-    if (typeof v !== 'object' || v === null) return undefined;
-    v = (v as { [k: string]: unknown })[k];
-  }
-  return v;
 }
 
 /** The position of an actor that has exited (positions() leaves it out). */

@@ -34,4 +34,4 @@ export { parallelBfs, type ParallelOptions } from './parallel.js';
 export { preemptionSearch, type PreemptionOptions } from './preemption.js';
 export { shardWalks, walkSearch, walkSearchParallel, type Shard, type WalkOptions, type WalkStrategy } from './walk.js';
 export type { ModelSpec } from './pool.js';
-export { porEstimate, type FirstViolation, type PorEstimate, type PorEstimateOptions, type SearchCount } from './independence.js';
+export { porEstimate, type FirstViolation, type Fixing, type PorEstimate, type PorEstimateOptions, type SearchCount } from './independence.js';

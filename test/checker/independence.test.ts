@@ -317,27 +317,66 @@ test('both estimates take the smallest set, not the first one built: the flag fi
   t.is(r.terminalsLost, 0);
 });
 
-test('visibility: a transition is visible when it changes what a property reads; ample sets avoid visible transitions', t => {
-  // Counter 0 is watched by a property, counter 1 by none.
+/**
+ * Actor 'b' sets y from 0 to 1; actor 'a' takes x from 0 to 1 to 2. They commute everywhere. The one
+ * state with x = 1 and y = 0 violates an always property and meets a sometimes goal: a transient target,
+ * which either actor's next step leaves ('b' is listed first, so the plain ideal search starts with it).
+ */
+function transientTarget(): Model<{ x: number; y: number }, 'a' | 'b'> {
+  const target = (s: { x: number; y: number }): boolean => s.x === 1 && s.y === 0;
+  return {
+    init: () => ({ x: 0, y: 0 }),
+    actions: s => [...(s.y === 0 ? ['b' as const] : []), ...(s.x < 2 ? ['a' as const] : [])],
+    step: (s, a) => (a === 'a' ? { ...s, x: s.x + 1 } : { ...s, y: 1 }),
+    encode: s => `${s.x}${s.y}`,
+    label: (_s, a) => a,
+    actor: (_s, a) => a,
+    properties: [
+      { kind: 'always', name: 'not-x1-y0', description: 'never x = 1 with y = 0', cites: 'toy', violation: s => (target(s) ? 'x = 1, y = 0' : null) },
+      { kind: 'sometimes', name: 'x1-y0', description: 'some run has x = 1 with y = 0', cites: 'toy', applies: () => true, reached: target },
+    ],
+  };
+}
+
+test('fixing: an ample action that leaves a violation loses it; the preserving searches keep such actions out of ample sets', t => {
+  const positions = (s: { x: number; y: number }): Map<string, string> => new Map([...(s.y === 0 ? [['b', 'b0'] as const] : []), ...(s.x < 2 ? [['a', `a${s.x}`] as const] : [])]);
+  const r = porEstimate(transientTarget(), { fixing: true, positions, verify: true });
+  // Full: x in 0..2 times y in 0..1; transitions: 2 from 00 and 10, 1 from 20, 01 and 11.
+  t.is(r.full.states, 6);
+  t.is(r.full.transitions, 7);
+  t.deepEqual(r.full.found, { violated: ['not-x1-y0'], met: ['x1-y0'] });
+  // Plain ideal: {b} is persistent at 00 (it commutes with both of a's steps): 00 01 11 21, never 10.
+  t.is(r.ideal.states, 4);
+  t.deepEqual(r.ideal.found, { violated: [], met: [] }, 'the reduction without the condition loses the violation and the goal');
+  // Both steps out of 10 leave the target: 2 fixing transitions, for each property.
+  t.deepEqual(r.fixing, { transitions: 7, fixing: 2, byProperty: [{ name: 'not-x1-y0', fixing: 2, labels: ['a', 'b'] }, { name: 'x1-y0', fixing: 2, labels: ['a', 'b'] }] });
+  // Preserving: at 00, {b} would fix the target at 10 (reachable by a alone): {a} instead; at 10 both fix: all.
+  // 00 10, then 11 and 20, then 21: 5 states, the target kept.
+  t.is(r.idealPreserving!.states, 5);
+  t.deepEqual(r.idealPreserving!.found, { violated: ['not-x1-y0'], met: ['x1-y0'] });
+  t.is(r.staticPreserving!.states, 5);
+  t.deepEqual(r.staticPreserving!.found, r.idealPreserving!.found);
+  t.is(r.staticNotPersistent, 0);
+  t.is(porEstimate(transientTarget()).fixing, null);
+  t.is(porEstimate(transientTarget()).ideal.found, null);
+});
+
+test('fixing: a step that only breaks a property (or changes what it reads) is not a fixing one, and costs the reduction nothing', t => {
+  // Counter 0 only grows: once it reaches 2 the property stays violated, whatever happens next.
   const watchOne: Model<readonly number[], number> = {
     ...countersWithActors(2, 2),
-    properties: [{ kind: 'always', name: 'first-below-3', description: 'counter 0 stays below 3', cites: 'toy', violation: s => (s[0]! > 2 ? 'over' : null) }],
+    properties: [{ kind: 'always', name: 'first-below-2', description: 'counter 0 stays below 2', cites: 'toy', violation: s => (s[0]! >= 2 ? 'over' : null) }],
   };
-  const r = porEstimate(watchOne, { visibility: true });
-  // Actor 0 steps wherever counter 0 < 2: 2 values of it times 3 of counter 1. Those are the visible transitions.
-  t.is(r.visibility!.transitions, 12);
-  t.is(r.visibility!.visible, 6);
-  t.deepEqual(r.visibility!.byProperty, [{ name: 'first-below-3', visible: 6 }]);
-  // {actor 1} is persistent and invisible until counter 1 is done: one interleaving, 2 * 2 + 1 states.
-  t.is(r.idealVisible!.states, 5);
-  // Watching both counters makes every transition visible: nothing can be left out.
-  const watchBoth: Model<readonly number[], number> = {
+  const r = porEstimate(watchOne, { fixing: true });
+  t.is(r.fixing!.fixing, 0);
+  t.is(r.fixing!.transitions, 12);
+  // One interleaving of the 3 x 3 grid, as without properties: 2 * 2 + 1 states, and it reaches the violation.
+  t.is(r.idealPreserving!.states, 5);
+  t.deepEqual(r.idealPreserving!.found, { violated: ['first-below-2'], met: [] });
+  // A goal that does not apply is not watched.
+  const notApplying: Model<readonly number[], number> = {
     ...countersWithActors(2, 2),
-    properties: [{ kind: 'always', name: 'sum-below-5', description: 'the sum stays below 5', cites: 'toy', violation: s => (s[0]! + s[1]! > 4 ? 'over' : null) }],
+    properties: [{ kind: 'sometimes', name: 'never', description: 'not for this scenario', cites: 'toy', applies: () => false, reached: () => true }],
   };
-  const both = porEstimate(watchBoth, { visibility: true });
-  t.is(both.visibility!.visible, both.visibility!.transitions);
-  t.is(both.ideal.states, 5, 'without visibility the ideal sets still collapse the grid');
-  t.is(both.idealVisible!.states, both.full.states);
-  t.is(porEstimate(watchBoth).visibility, null);
+  t.deepEqual(porEstimate(notApplying, { fixing: true }).fixing!.byProperty, []);
 });
