@@ -29,7 +29,12 @@ export interface Step {
    * neighbours. A transition is: local steps, at most one shared step, local
    * steps. The guard of a local step must stay true once it is true.
    * A function: local in some states only (e.g. a read of a variable that no
-   * thread of this scenario can write).
+   * thread of this scenario can write). A few local steps commute only up to
+   * a convergence that their comment argues (both orders reach the same state
+   * before anything can observe the difference, e.g. handle_userfault():
+   * released_before_sleep), not step for step; test/reduction.test.ts checks
+   * that folding keeps every verdict, and model/footprint.ts records local
+   * steps like shared ones.
    */
   readonly local?: boolean | ((s: KernelState, t: Tid) => boolean);
 }
@@ -181,26 +186,33 @@ export type Produce = (base: KernelState, recipe: (d: KernelState) => void) => K
  * on wake-reference, and again 5-10% cheaper with the longer transitions of
  * the scenario-dependent local steps).
  */
-export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, produce: Produce, fold = true): { next: KernelState; ran: string[] } {
+export function runThread(k: Kernel, s: KernelState, t: Tid, first: boolean, produce: Produce, fold = true, views?: StateViews): { next: KernelState; ran: string[] } {
   const ran: string[] = [];
   let shared = first ? 0 : 1;
   for (let i = 0; ; i++) {
     // Unfolded (BuildOptions.fold = false): every step is its own transition.
     if (!fold && (i > 0 || !first)) break;
     if (i > MAX_LOCAL_RUN) throw new ModelError(`thread ${thread(s, t).name}: more than ${MAX_LOCAL_RUN} local steps in a row (${ran.slice(-3).join(' ')})`);
-    const f = last(thread(s, t).frames);
+    const v = views === undefined ? s : views.plain(s);
+    const f = last(thread(v, t).frames);
     if (f === undefined) break;
     const st = stepOf(k, f);
-    const isShared = !isLocal(st, s, t);
+    const isShared = !isLocal(st, v, t);
     if (i > 0 || !first) {
       if (isShared && shared > 0) break;
-      if (st.guard !== undefined && !st.guard(s, t)) break;
+      if (st.guard !== undefined && !st.guard(v, t)) break;
     }
     if (isShared) shared += 1;
     ran.push(`${f.fn}():${f.at}`);
-    s = produce(s, d => { st.run(d, t, k); });
+    s = produce(s, d => { st.run(views === undefined ? d : views.draft(d), t, k); });
   }
   return { next: s, ran };
+}
+
+/** How runThread() lets a step see the state it decides on and the draft it changes (model/footprint.ts records through these). */
+export interface StateViews {
+  plain(s: KernelState): KernelState;
+  draft(d: KernelState): KernelState;
 }
 
 export function setLocal(d: KernelState, t: Tid, key: string, value: Json): void {

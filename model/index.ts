@@ -15,6 +15,7 @@ import type { KernelState, Thread, Tid, Vma } from './state.js';
 import { newCtx, newFrame, newRwSem } from './state.js';
 import { areaBases, totalPages, userProgram } from './user.js';
 import type { Variant } from './variants.js';
+import { recordTransition, type Footprint } from './footprint.js';
 import { kernelFor } from './variants.js';
 
 /**
@@ -63,6 +64,8 @@ export interface UffdModel {
   actor(s: KernelState, t: Tid): number;
   /** Like step(), also returning the labels of the steps run (the action's step and the local ones folded into it). */
   stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] };
+  /** Like step(), also returning what the transition read and wrote (model/footprint.ts; several times slower). */
+  stepWithFootprint(s: KernelState, t: Tid): { next: KernelState; footprint: Footprint };
 }
 
 function newThread(name: string, role: Thread['role'], ops: readonly Op[]): Thread {
@@ -188,6 +191,7 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
     actions,
     step: (s, t) => stepWithLabels(s, t).next,
     stepWithLabels,
+    stepWithFootprint: (s, t) => recordTransition(kernel, s, t, produce, fold),
     encode: s => JSON.stringify(s),
     label: labelOf,
     actor: (_s, t) => t,
