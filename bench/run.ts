@@ -31,6 +31,8 @@ import { checkScenarioAsync, findVariant, toCheckerModel } from '../cli/api.js';
 import { porEstimate, type FirstViolation, type SearchCount } from '../checker/index.js';
 import { buildModel } from '../model/index.js';
 import { threadPositions } from '../model/engine.js';
+import type { KernelState } from '../model/state.js';
+import { conflict, unionFootprints } from '../model/footprint.js';
 import type { CheckOptions } from '../cli/api.js';
 import { findScenario } from '../scenarios/builtin.js';
 
@@ -81,7 +83,11 @@ const questions: Question[] = [
  * The scenarios whose partial-order estimate is measured: one uffd or several;
  * each about a second here but wake-reference (without symmetry: see below).
  */
-interface PorQuestion { scenario: string; variant: string; quick: boolean; untilViolation?: boolean }
+interface PorQuestion {
+  scenario: string; variant: string; quick: boolean; untilViolation?: boolean;
+  /** Record every transition's footprint (the staticFootprints search; about 7 times a plain step): default true. */
+  footprints?: boolean;
+}
 const porQuestions: PorQuestion[] = [
   { scenario: 'refile-race', variant: 'mainline', quick: true },
   { scenario: 'fork-vs-copy', variant: 'mainline', quick: true },
@@ -100,15 +106,16 @@ const porQuestions: PorQuestion[] = [
   // symmetry, which the static estimate cannot use (its relations would be learned for one naming of
   // the interchangeable threads only).
   { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false },
-  { scenario: 'wake-reference', variant: 'mainline', quick: false },
+  // Not recording footprints on mainline: about 9 minutes, where no-refile-seq's already shows they save nothing.
+  { scenario: 'wake-reference', variant: 'mainline', quick: false, footprints: false },
   // The question itself: how many states each search finds before the lost wakeup.
-  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false, untilViolation: true },
+  { scenario: 'wake-reference', variant: 'no-refile-seq', quick: false, untilViolation: true, footprints: false },
 ];
 
 interface PorRow {
   scenario: string; variant: string; untilViolation: boolean;
   /** With untilViolation: the first violation each search met (property, depth, states found by then). */
-  fullViolation: FirstViolation | null; idealViolation: FirstViolation | null; staticViolation: FirstViolation | null;
+  fullViolation: FirstViolation | null; idealViolation: FirstViolation | null; staticViolation: FirstViolation | null; footprintViolation: FirstViolation | null;
   /** The folded search without symmetry (the 'full' configuration above). */
   fullStates: number; fullTransitions: number;
   /** The same with the smallest persistent sets and the cycle proviso. */
@@ -119,6 +126,12 @@ interface PorRow {
   staticStates: number; staticTransitions: number; staticRatio: number; staticTerminalsLost: number | null;
   /** Static sets that the exact check found not persistent (porEstimate's verify; 0 unless something is wrong). */
   staticNotPersistent: number;
+  /**
+   * The static sets again, with two positions dependent when the unions of the recorded footprints
+   * (model/footprint.ts) of the steps taken from them conflict: what footprints declared per step could do.
+   */
+  footprintStates: number | null; footprintTransitions: number | null; footprintRatio: number | null; footprintTerminalsLost: number | null;
+  footprintNotPersistent: number; footprintUnverified: number;
   /** Static sets whose exact check ran over budget. */
   staticUnverified: number;
   /**
@@ -130,7 +143,7 @@ interface PorRow {
   /** Per always property and applicable goal that some transition fixes: how many do, and their labels. */
   fixingByProperty: { name: string; fixing: number; labels: string[] }[] | null;
   /** Always properties violated, and goals met, somewhere in each search (fixing only). */
-  found: { full: string[]; ideal: string[]; static: string[]; idealPreserving: string[]; staticPreserving: string[] } | null;
+  found: { full: string[]; ideal: string[]; static: string[]; idealPreserving: string[]; staticPreserving: string[]; staticFootprints: string[] | null } | null;
   /** Pairs of actions enabled together, and the share of them that commute in that state. */
   pairs: number; commutingShare: number;
   terminalsLost: number | null;
@@ -141,8 +154,11 @@ interface PorRow {
 
 function measurePor(q: PorQuestion): PorRow {
   const t0 = performance.now();
-  const r = porEstimate(toCheckerModel(buildModel(findScenario(q.scenario)!, findVariant(q.variant)!)), {
+  const m = buildModel(findScenario(q.scenario)!, findVariant(q.variant)!);
+  const r = porEstimate(toCheckerModel(m), {
     maxStates: 1_000_000, positions: threadPositions, verify: true, untilViolation: q.untilViolation === true,
+    // Recorded footprints of every transition of the full search (about 7 times a plain step).
+    ...(q.footprints === false ? {} : { footprints: { of: (s: KernelState, t: number) => m.stepWithFootprint(s, t).footprint, conflict, union: unionFootprints } }),
     // The properties' condition: a third and fourth reduced search (about +25% on wake-reference).
     fixing: true,
   });
@@ -150,15 +166,19 @@ function measurePor(q: PorQuestion): PorRow {
   if (r.cut) throw new Error(`por-estimate ${q.scenario}: cut by maxStates; the estimate needs the whole state space`);
   return {
     scenario: q.scenario, variant: q.variant, untilViolation: q.untilViolation === true,
-    fullViolation: r.full.violation, idealViolation: r.ideal.violation, staticViolation: r.static!.violation,
+    fullViolation: r.full.violation, idealViolation: r.ideal.violation, staticViolation: r.static!.violation, footprintViolation: r.staticFootprints?.violation ?? null,
     fixingTransitions: r.fixing?.fixing ?? null, idealPreservingStates: r.idealPreserving?.states ?? null, staticPreservingStates: r.staticPreserving?.states ?? null,
     fixingByProperty: r.fixing?.byProperty.filter(p => p.fixing > 0) ?? null,
     found: r.fixing === null ? null : {
       full: names(r.full), ideal: names(r.ideal), static: names(r.static!), idealPreserving: names(r.idealPreserving!), staticPreserving: names(r.staticPreserving!),
+      staticFootprints: r.staticFootprints === null ? null : names(r.staticFootprints),
     },
     fullStates: r.full.states, fullTransitions: r.full.transitions, idealStates: r.ideal.states, idealTransitions: r.ideal.transitions,
     stateRatio: +(r.full.states / r.ideal.states).toFixed(2),
     staticStates: r.static!.states, staticTransitions: r.static!.transitions, staticRatio: +(r.full.states / r.static!.states).toFixed(2),
+    footprintStates: r.staticFootprints?.states ?? null, footprintTransitions: r.staticFootprints?.transitions ?? null,
+    footprintRatio: r.staticFootprints === null ? null : +(r.full.states / r.staticFootprints.states).toFixed(2), footprintTerminalsLost: r.staticFootprintsTerminalsLost,
+    footprintNotPersistent: r.footprintNotPersistent, footprintUnverified: r.footprintUnverified,
     staticTerminalsLost: r.staticTerminalsLost, staticNotPersistent: r.staticNotPersistent, staticUnverified: r.staticUnverified, pairs: r.pairs, commutingShare: +(r.commuting / Math.max(1, r.pairs)).toFixed(3),
     terminalsLost: r.terminalsLost, cyclicStates: r.cyclicStates, provisoExpansions: r.provisoExpansions, budgetExhausted: r.budgetExhausted,
     seconds: +secs.toFixed(2),
@@ -172,21 +192,26 @@ const found = (v: FirstViolation | null): string => (v === null ? 'none' : `${v.
 
 /** "ideal loses not-x" lines: properties violated (goals met) in the full search that a reduced one never reached. */
 function lostProperties(f: NonNullable<PorRow['found']>): string[] {
-  const lost = (mode: keyof typeof f): string[] => f.full.filter(p => !f[mode].includes(p)).map(p => `${mode} loses ${p};`);
-  return [...lost('ideal'), ...lost('static'), ...lost('idealPreserving'), ...lost('staticPreserving')];
+  const lost = (mode: keyof typeof f): string[] => f.full.filter(p => !(f[mode]?.includes(p) ?? true)).map(p => `${mode} loses ${p};`);
+  return [...lost('ideal'), ...lost('static'), ...lost('idealPreserving'), ...lost('staticPreserving'), ...lost('staticFootprints')];
 }
 
 function porLine(r: PorRow): string {
   if (r.untilViolation) {
     return [
       `por-estimate ${r.scenario}/${r.variant} (until the first violation):`, `full ${found(r.fullViolation)};`,
-      `ideal persistent sets ${found(r.idealViolation)}; static footprints ${found(r.staticViolation)}; ${r.seconds.toFixed(1)} s`,
+      `ideal persistent sets ${found(r.idealViolation)}; static (observed dependence) ${found(r.staticViolation)};`,
+      ...(r.footprintStates === null ? [] : [`static (recorded footprints) ${found(r.footprintViolation)};`]),
+      `${r.seconds.toFixed(1)} s`,
     ].join(' ');
   }
   return [
     `por-estimate ${r.scenario}/${r.variant}:`, `full ${r.fullStates} states ${r.fullTransitions} transitions,`,
     `ideal persistent sets ${r.idealStates} states ${r.idealTransitions} transitions (${r.stateRatio}x fewer states),`,
-    `static footprints ${r.staticStates} states ${r.staticTransitions} transitions (${r.staticRatio}x; sets found not persistent ${r.staticNotPersistent}, unverified ${r.staticUnverified});`,
+    `static, observed dependence ${r.staticStates} states ${r.staticTransitions} transitions (${r.staticRatio}x; sets found not persistent ${r.staticNotPersistent}, unverified ${r.staticUnverified});`,
+    ...(r.footprintStates === null ? [] : [
+      `static, recorded footprints ${r.footprintStates} states ${r.footprintTransitions} transitions (${r.footprintRatio}x; not persistent ${r.footprintNotPersistent}, unverified ${r.footprintUnverified}, terminal states lost ${r.footprintTerminalsLost});`,
+    ]),
     ...(r.fixingTransitions === null ? [] : [
       `fixing a property ${r.fixingTransitions} of ${r.fullTransitions} transitions${r.fixingByProperty!.map(p => ` (${p.name}: ${p.fixing})`).join('')},`,
       `preserving ideal ${r.idealPreservingStates} states, static ${r.staticPreservingStates};`,

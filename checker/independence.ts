@@ -85,6 +85,12 @@
  * `staticPreserving`: the static estimate where a set may not hold an
  * enabled actor whose position fixed a property somewhere in the full
  * search (what a declaration of "steps that may fix" per step could do).
+ * With `footprints` (what each transition reads and writes, recorded), also
+ * `staticFootprints`: the same stubborn sets, but two positions are
+ * dependent when the unions of the footprints of every step the full search
+ * took from them conflict, whether or not they were ever enabled together,
+ * as footprints declared per step would make them (the enabling relation
+ * stays the learned one).
  * Not with `symmetry`: the
  * full search would learn from one naming of interchangeable actors only.
  *
@@ -153,11 +159,18 @@ export interface PorEstimate {
   idealPreserving: SearchCount | null;
   /** With options.fixing and positions: the static search whose sets hold no enabled actor at a position that fixed a property in the full search; else null. */
   staticPreserving: SearchCount | null;
+  /** With options.positions and footprints: the static search with dependence from per-position footprint unions; else null. */
+  staticFootprints: SearchCount | null;
+  /** Terminal states of `full` that `staticFootprints` did not reach (null when it did not run or stopped at a violation). */
+  staticFootprintsTerminalsLost: number | null;
+  /** With options.verify: staticFootprints sets (smaller than all enabled actions) found not persistent, and unverified (over budget). */
+  footprintNotPersistent: number;
+  footprintUnverified: number;
   /** Whether maxStates stopped either search (the counts are then of a prefix). */
   cut: boolean;
 }
 
-export interface PorEstimateOptions<S = never> {
+export interface PorEstimateOptions<S = never, A = never, F = never> {
   /** Stop each BFS after this many distinct states (default 100,000). */
   maxStates?: number;
   /** Commutation checks allowed per candidate set (default 20,000); beyond it the set counts as not persistent. */
@@ -189,6 +202,16 @@ export interface PorEstimateOptions<S = never> {
    * `staticPreserving`). Terminal properties need no condition: persistent sets keep terminal states.
    */
   fixing?: boolean;
+  /**
+   * With `positions`: what a transition reads and writes (`of`, e.g. recorded while it runs), when two
+   * conflict (so that transitions that do not conflict commute), and the union of two. Adds the
+   * `staticFootprints` search.
+   */
+  footprints?: {
+    of(s: S, a: A): F;
+    conflict(x: F, y: F): boolean;
+    union(x: F, y: F): F;
+  };
 }
 
 /** options.fixing: transitions of the full search that fix a property. */
@@ -223,11 +246,12 @@ interface Node<S, A> {
   targets?: readonly boolean[];
 }
 
-export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOptions<S> = {}): PorEstimate {
+export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEstimateOptions<S, A, F> = {}): PorEstimate {
   const maxStates = options.maxStates ?? 100_000;
   const properties = splitProperties(model.properties);
   const budget = options.budget ?? 20_000;
   const orbit = options.symmetry === true && model.symmetricEncode !== undefined ? model.symmetricEncode.bind(model) : null;
+  if (options.footprints !== undefined && options.positions === undefined) throw new RangeError('porEstimate: footprints need positions');
   if (orbit !== null && options.positions !== undefined) {
     // The full search meets one concrete state per orbit, so it would learn the relations between
     // positions for one naming of the interchangeable actors only.
@@ -284,6 +308,8 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   let budgetExhausted = 0;
   let staticNotPersistent = 0;
   let staticUnverified = 0;
+  let footprintNotPersistent = 0;
+  let footprintUnverified = 0;
   /**
    * Whether the actions named `p` (enabled in n) form a persistent set of n (see the header); null: over
    * budget, not known. With `preserving`, also that none of them fixes a property in any of those states.
@@ -355,6 +381,22 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   const enables = new Set<string>();
   /** Per actor: position -> the positions its next step led to. */
   const moves = new Map<string, Map<string, Set<string>>>();
+  /** options.footprints: per position, the union of the footprints of the steps taken from it. */
+  const footprints = options.footprints;
+  const footprintAt = new Map<string, F>();
+  const footprintDependent = new Map<string, boolean>();
+  /** Whether the footprint unions of positions p and q conflict (false when either never took a step). */
+  const conflictAt = (p: string, q: string): boolean => {
+    const key = p < q ? `${p}#${q}` : `${q}#${p}`;
+    let r = footprintDependent.get(key);
+    if (r === undefined) {
+      const x = footprintAt.get(p);
+      const y = footprintAt.get(q);
+      r = x !== undefined && y !== undefined && footprints!.conflict(x, y);
+      footprintDependent.set(key, r);
+    }
+    return r;
+  };
   const learn = (n: Node<S, A>): void => {
     const here = posOf(n);
     for (let i = 0; i < n.actions.length; i++) {
@@ -367,6 +409,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
       let to = g.get(from);
       if (to === undefined) g.set(from, (to = new Set()));
       to.add(there.get(a) ?? EXITED);
+      if (footprints !== undefined) {
+        const f = footprints.of(n.state, n.actions[i]!);
+        const old = footprintAt.get(from);
+        footprintAt.set(from, old === undefined ? f : footprints.union(old, f));
+      }
       for (const [v, at] of here) {
         if (v !== a && there.has(v) && there.get(v) !== at) {
           throw new RangeError(`porEstimate: a step of ${a} moved ${v} from ${at} to ${there.get(v)!} (positions must change by their own actor's steps only)`);
@@ -411,7 +458,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
    * actor; an enabled member pulls in every actor whose future holds a position dependent on the member's
    * step; a disabled member pulls in every actor whose future holds a position that can enable it.
    */
-  const stubborn = (n: Node<S, A>, preserving = false): readonly number[] => {
+  const stubborn = (n: Node<S, A>, preserving = false, byFootprint = false): readonly number[] => {
     const here = posOf(n);
     let best: readonly number[] = n.actions.map((_, i) => i);
     for (const u of n.names) {
@@ -425,7 +472,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
         for (const [v, p] of here) {
           if (members.has(v)) continue;
           for (const q of future(v, p)) {
-            if (enabled ? dependent.has(`${at}#${q}`) : enables.has(`${q}#${at}`)) {
+            if (enabled ? (byFootprint ? conflictAt(at, q) : dependent.has(`${at}#${q}`)) : enables.has(`${q}#${at}`)) {
               members.add(v);
               todo.push(v);
               break;
@@ -439,8 +486,14 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     }
     if (options.verify === true && best.length < n.actions.length) {
       const yes = persistent(n, best.map(i => n.names[i]!), preserving);
-      if (yes === false) staticNotPersistent++;
-      if (yes === null) staticUnverified++;
+      if (yes === false) {
+        if (byFootprint) footprintNotPersistent++;
+        else staticNotPersistent++;
+      }
+      if (yes === null) {
+        if (byFootprint) footprintUnverified++;
+        else staticUnverified++;
+      }
     }
     return best;
   };
@@ -469,7 +522,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     return { transitions, fixing, byProperty: byProperty.map(p => ({ name: p.name, fixing: p.fixing, labels: [...p.labels].sort().slice(0, 20) })) };
   };
 
-  const bfs = (mode: 'full' | 'ideal' | 'static' | 'idealPreserving' | 'staticPreserving'): { count: SearchCount; cut: boolean } => {
+  const bfs = (mode: 'full' | 'ideal' | 'static' | 'idealPreserving' | 'staticPreserving' | 'staticFootprints'): { count: SearchCount; cut: boolean } => {
     const reduced = mode !== 'full';
     const depth = new Map<string, number>();
     const init = nodeOf(initState);
@@ -510,6 +563,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
           : mode === 'idealPreserving' ? ample(n, true)
           : mode === 'static' ? stubborn(n)
           : mode === 'staticPreserving' ? stubborn(n, true)
+          : mode === 'staticFootprints' ? stubborn(n, false, true)
           : all;
         // The cycle proviso: an ample successor already found at depth <= d, on a cycle with n, may close a cycle.
         if (chosen.length < all.length && chosen.some(i => {
@@ -545,6 +599,7 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
   const fixing = options.fixing === true ? measureFixing() : null;
   const idealPreserving = fixing !== null ? bfs('idealPreserving') : null;
   const staticPreserving = fixing !== null && positions !== undefined ? bfs('staticPreserving') : null;
+  const staticFootprints = footprints !== undefined ? bfs('staticFootprints') : null;
   /** Terminal states of the full search that a reduced one did not reach; null when it stopped at a violation. */
   const lost = (reduced: SearchCount): number | null => {
     if (reduced.violation !== null) return null;
@@ -568,7 +623,11 @@ export function porEstimate<S, A>(model: Model<S, A>, options: PorEstimateOption
     fixing,
     idealPreserving: idealPreserving?.count ?? null,
     staticPreserving: staticPreserving?.count ?? null,
-    cut: [full, ideal, stat, idealPreserving, staticPreserving].some(r => r?.cut ?? false),
+    staticFootprints: staticFootprints?.count ?? null,
+    staticFootprintsTerminalsLost: staticFootprints === null ? null : lost(staticFootprints.count),
+    footprintNotPersistent,
+    footprintUnverified,
+    cut: [full, ideal, stat, idealPreserving, staticPreserving, staticFootprints].some(r => r?.cut ?? false),
   };
 }
 

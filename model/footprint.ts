@@ -196,3 +196,9 @@ function hits(w: string, f: Footprint): boolean {
 export function conflict(a: Footprint, b: Footprint): boolean {
   return a.writes.some(w => hits(w, b)) || b.writes.some(w => hits(w, a));
 }
+
+/** Everything either footprint reads or writes (for a declaration that covers several transitions). */
+export function unionFootprints(a: Footprint, b: Footprint): Footprint {
+  const merge = (x: string[], y: string[]): string[] => [...new Set([...x, ...y])].sort();
+  return { reads: merge(a.reads, b.reads), deepReads: merge(a.deepReads, b.deepReads), writes: merge(a.writes, b.writes) };
+}

@@ -380,3 +380,45 @@ test('fixing: a step that only breaks a property (or changes what it reads) is n
   };
   t.deepEqual(porEstimate(notApplying, { fixing: true }).fixing!.byProperty, []);
 });
+
+/** Two actors each add 1 to a shared x twice: the additions commute, but each reads and writes x. */
+function sharedCounter(): Model<{ x: number; pc: readonly number[] }, number> {
+  return {
+    init: () => ({ x: 0, pc: [0, 0] }),
+    actions: s => [0, 1].filter(i => s.pc[i]! < 2),
+    step: (s, i) => ({ x: s.x + 1, pc: s.pc.map((p, j) => (j === i ? p + 1 : p)) }),
+    encode: s => `${s.x}/${s.pc.join(',')}`,
+    label: (_s, i) => `a${i}`,
+    actor: (_s, i) => i,
+    properties: [],
+  };
+}
+
+/** Footprints of the toys: the cells a step reads and writes (the same here), conflicting when they share one. */
+const cells = {
+  conflict: (x: readonly string[], y: readonly string[]): boolean => x.some(c => y.includes(c)),
+  union: (x: readonly string[], y: readonly string[]): readonly string[] => [...new Set([...x, ...y])].sort(),
+};
+
+test('static footprints: positions whose footprints conflict are dependent even where their steps commute; disjoint footprints collapse like the ideal', t => {
+  const positions = (s: { pc: readonly number[] }): Map<string, string> => new Map(s.pc.flatMap((p, i) => (p < 2 ? [[String(i), `a${i}@${p}`] as const] : [])));
+  const r = porEstimate(sharedCounter(), { positions, verify: true, footprints: { of: () => ['x'], ...cells } });
+  // Full: pc0 and pc1 each 0..2 (x = their sum): 9 states. The additions commute, so the ideal and the observed
+  // static sets walk one actor then the other (2 * 2 + 1 = 5); by footprint every step conflicts with every other: 9.
+  t.is(r.full.states, 9);
+  t.is(r.ideal.states, 5);
+  t.is(r.static!.states, 5);
+  t.is(r.staticFootprints!.states, 9);
+  t.is(r.staticFootprintsTerminalsLost, 0);
+  t.is(r.footprintNotPersistent, 0);
+  // Separate counters, each step touching its own cell: one interleaving, as ideal.
+  const counters = porEstimate(countersWithActors(2, 2), {
+    positions: s => new Map(s.flatMap((c, i) => (c < 2 ? [[String(i), `c${i}@${c}`] as const] : []))),
+    verify: true,
+    footprints: { of: (_s, i) => [`c${i}`], ...cells },
+  });
+  t.is(counters.staticFootprints!.states, 5);
+  t.is(counters.footprintNotPersistent, 0);
+  t.is(porEstimate(sharedCounter()).staticFootprints, null);
+  t.throws(() => porEstimate(sharedCounter(), { footprints: { of: () => ['x'], ...cells } }), { instanceOf: RangeError });
+});
