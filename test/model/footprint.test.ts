@@ -15,17 +15,16 @@
  * tested one step at a time, on a toy kernel function.
  */
 import test from 'ava';
-import fc from 'fast-check';
 import type { ExecutionContext } from 'ava';
 import { Immer } from 'immer';
 import type { Kernel } from '../../model/engine.js';
 import { conflict, recordTransition, type Footprint } from '../../model/footprint.js';
 import { buildModel, type BuildOptions } from '../../model/index.js';
-import { parseScenario, type Scenario } from '../../model/scenario.js';
+import type { Scenario } from '../../model/scenario.js';
 import type { KernelState } from '../../model/state.js';
-import { builtinVariants, findVariant, type Variant } from '../../model/variants.js';
+import { findVariant, type Variant } from '../../model/variants.js';
 import { findScenario } from '../../scenarios/builtin.js';
-import { anonScenario, shmemScenario } from '../fixtures/generated.js';
+import { forGeneratedScenarios } from '../fixtures/generated.js';
 
 /** The leaf paths (and array lengths) where a and b differ. */
 function changedLeaves(a: unknown, b: unknown, path: string, out: string[]): void {
@@ -125,18 +124,11 @@ test('footprints on the unreduced transition system (every step its own transiti
 test('footprints on generated scenarios (faults, fills, events, close, shmem minor faults) with every variant', t => {
   let checked = 0;
   let independent = 0;
-  fc.assert(fc.property(fc.oneof(anonScenario, anonScenario, shmemScenario), fc.constantFrom(...builtinVariants), (raw, v) => {
-    let sc: Scenario;
-    try {
-      sc = parseScenario(raw);
-    } catch {
-      return true; // not a valid scenario
-    }
+  forGeneratedScenarios(40, (sc, v) => {
     const r = checkFootprints(t, sc, v, 1_500);
     checked++;
     independent += r.independent;
-    return true;
-  }), { numRuns: 40, seed: 2026 });
+  });
   t.true(checked >= 20, `only ${checked} generated cases were valid`);
   t.true(independent > 500, `only ${independent} independent pairs`);
 });
