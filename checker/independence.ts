@@ -205,7 +205,7 @@ export interface PorEstimateOptions<S = never, A = never, F = never> {
   /**
    * With `positions`: what a transition reads and writes (`of`, e.g. recorded while it runs), when two
    * conflict (so that transitions that do not conflict commute), and the union of two. Adds the
-   * `staticFootprints` search.
+   * `staticFootprints` search. `of` is called once for every transition of the full search.
    */
   footprints?: {
     of(s: S, a: A): F;
