@@ -43,27 +43,37 @@
  * the result counts those in both searches so a test can see that none is
  * lost. It is an estimate of what footprint-based persistent sets could
  * save, not a bound: the properties' condition (below, measured with
- * `fixing`) keeps more states; another choice among equally small
- * persistent sets (a few percent here) could keep fewer.
+ * `fixing`) may keep more states or fewer (the first smallest set is a
+ * greedy choice: refusing one set early can lead to fewer states later),
+ * and another choice among equally small persistent sets could keep fewer.
  *
  * The properties' condition. A reduced search must still reach a state that
  * violates each `always` property, and one that meets each `sometimes` goal,
  * whenever the full search does (a "target" state of that property).
  * Persistent sets with the proviso guarantee it if no action of an ample set
- * smaller than all enabled actions can take a target state of a property to
- * a state that is not one: it cannot "fix" a violation or "unmeet" a goal.
- * Sketch: let w be a path from s outside the ample set P to a target state
- * t. Either w holds an action a of P, and a commutes to the front (the path
- * from a's successor is shorter), or it holds none, and any a of P stays
- * enabled along w and commutes with all of it: a's successor reaches a(t)
- * by w, and a(t) is still a target because a fixes nothing; the proviso
- * bounds how often this second case repeats. This is weaker than the
- * visibility condition of LTL model checking (no ample action changes an
- * atomic proposition), which keeps stutter-equivalent runs: an action that
- * moves a state from satisfying to violating a property (or that changes
- * only what the property reads) does not matter to reachability. With
- * `fixing`, the full search counts the transitions that fix each property,
- * and `idealPreserving` is the ideal search with that condition checked
+ * P smaller than all enabled actions of s can, in a state reached from s by
+ * a non-empty path of actions outside P, take a target state of a property
+ * to a state that is not one: it cannot "fix" a violation or "unmeet" a
+ * goal (at s itself it need not hold: if s is a target, it is reached).
+ * Sketch, per property, for a finite state space searched to the end and
+ * properties the symmetry preserves: let d(s) be the length of a shortest
+ * path w from s to a target. If w holds an action of P, the first one
+ * commutes to the front, and its successor in the reduced graph has
+ * distance d - 1; a fully expanded state is always this case. Otherwise
+ * every a in P stays enabled along w and commutes with all of it, so a's
+ * successor reaches a(t) by w, a target because a fixes nothing there:
+ * distance at most d. A reduced path on which the distance never drops
+ * never meets a fully expanded state; in a finite graph it closes a cycle,
+ * and the proviso gives every cycle of the reduced graph a fully expanded
+ * state. Only whether a violation or goal is reached is kept, not the depth
+ * of the first one. This is weaker than the visibility condition of LTL
+ * model checking (no ample action changes an atomic proposition; Peled's
+ * C2), which keeps stutter-equivalent runs: an action that moves a state
+ * from satisfying to violating a property, or changes only what it reads,
+ * does not matter to reachability (related: Hansen and Valmari,
+ * "Safety Property-Driven Stubborn Sets", RP 2016). With `fixing`, the full
+ * search counts the transitions that fix each property, and
+ * `idealPreserving` is the ideal search with that condition checked
  * exactly, in every state of each candidate set's persistence sub-search.
  *
  * With `positions` (a name for where each actor is in its program), also a
@@ -84,7 +94,9 @@
  * name no object, which a footprint could read. With `fixing`, also
  * `staticPreserving`: the static estimate where a set may not hold an
  * enabled actor whose position fixed a property somewhere in the full
- * search (what a declaration of "steps that may fix" per step could do).
+ * search (what a declaration of "steps that may fix" per step could do;
+ * not a bound either: a declaration flags every step that could fix, but
+ * this also refuses a fixer where no target is reachable).
  * With `footprints` (what each transition reads and writes, recorded), also
  * `staticFootprints`: the same stubborn sets, but two positions are
  * dependent when the unions of the footprints of every step the full search
@@ -119,7 +131,8 @@ export interface SearchCount {
   terminals: string[];
   /**
    * With options.fixing: the always properties violated in some state this search reached, and the
-   * applicable sometimes goals met in one, each in property order; else null.
+   * applicable sometimes goals met in one, each in property order; else null (also when a reduced
+   * search stopped at a violation: options.untilViolation).
    */
   found: { violated: string[]; met: string[] } | null;
 }
@@ -140,6 +153,9 @@ export interface PorEstimate {
   staticNotPersistent: number;
   /** With options.verify: static sets whose exact check ran over `budget` (neither confirmed nor refuted). */
   staticUnverified: number;
+  /** The same two counts for `staticPreserving`'s sets (checked with the properties' condition too). */
+  staticPreservingNotPersistent: number;
+  staticPreservingUnverified: number;
   /** States of `full` where two or more actions are enabled. */
   choiceStates: number;
   /** Pairs of actions enabled together in a state of `full`, and how many of those commute there. */
@@ -306,10 +322,10 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
   };
 
   let budgetExhausted = 0;
-  let staticNotPersistent = 0;
-  let staticUnverified = 0;
-  let footprintNotPersistent = 0;
-  let footprintUnverified = 0;
+  // options.verify: static sets found not persistent, and unverified (over budget), per static search.
+  const staticCounts = { notPersistent: 0, unverified: 0 };
+  const staticPreservingCounts = { notPersistent: 0, unverified: 0 };
+  const footprintCounts = { notPersistent: 0, unverified: 0 };
   /**
    * Whether the actions named `p` (enabled in n) form a persistent set of n (see the header); null: over
    * budget, not known. With `preserving`, also that none of them fixes a property in any of those states.
@@ -322,7 +338,7 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
       const next: Node<S, A>[] = [];
       for (const x of level) {
         if (!p.every(u => x.names.includes(u))) return false; // an outside action disabled one of P's
-        if (preserving && p.some(u => fixed(x, x.names.indexOf(u)).length > 0)) return false;
+        if (preserving && x !== n && p.some(u => fixed(x, x.names.indexOf(u)).length > 0)) return false;
         for (let i = 0; i < x.actions.length; i++) {
           const v = x.names[i]!;
           if (p.includes(v)) continue;
@@ -442,7 +458,8 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
       const todo = [p];
       const g = moves.get(v);
       while (todo.length > 0) {
-        for (const q of g?.get(todo.pop()!) ?? []) {
+        const at = todo.pop()!;
+        for (const q of g?.get(at) ?? []) {
           if (!r.has(q)) {
             r.add(q);
             todo.push(q);
@@ -462,7 +479,6 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
     const here = posOf(n);
     let best: readonly number[] = n.actions.map((_, i) => i);
     for (const u of n.names) {
-      if (preserving && fixerPositions.has(here.get(u)!)) continue;
       const members = new Set([u]);
       const todo = [u];
       while (todo.length > 0) {
@@ -486,14 +502,9 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
     }
     if (options.verify === true && best.length < n.actions.length) {
       const yes = persistent(n, best.map(i => n.names[i]!), preserving);
-      if (yes === false) {
-        if (byFootprint) footprintNotPersistent++;
-        else staticNotPersistent++;
-      }
-      if (yes === null) {
-        if (byFootprint) footprintUnverified++;
-        else staticUnverified++;
-      }
+      const counts = byFootprint ? footprintCounts : preserving ? staticPreservingCounts : staticCounts;
+      if (yes === false) counts.notPersistent++;
+      if (yes === null) counts.unverified++;
     }
     return best;
   };
@@ -586,7 +597,8 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
       level = next;
       if (reduced && violation !== null) break;
     }
-    const found = options.fixing === true
+    // A reduced search that stopped at a violation has seen part of its graph only: no `found`.
+    const found = options.fixing === true && !(reduced && violation !== null)
       ? { violated: watched.flatMap((p, k) => (hit[k]! && k < properties.always.length ? [p.name] : [])), met: watched.flatMap((p, k) => (hit[k]! && k >= properties.always.length ? [p.name] : [])) }
       : null;
     return { count: { states: depth.size, transitions, violation, terminals: terminals.sort(), found }, cut: level.length > 0 && !(reduced && violation !== null) };
@@ -611,8 +623,10 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
     ideal: ideal.count,
     static: stat?.count ?? null,
     staticTerminalsLost: stat === null ? 0 : lost(stat.count),
-    staticNotPersistent,
-    staticUnverified,
+    staticNotPersistent: staticCounts.notPersistent,
+    staticUnverified: staticCounts.unverified,
+    staticPreservingNotPersistent: staticPreservingCounts.notPersistent,
+    staticPreservingUnverified: staticPreservingCounts.unverified,
     choiceStates,
     pairs,
     commuting,
@@ -625,8 +639,8 @@ export function porEstimate<S, A, F = never>(model: Model<S, A>, options: PorEst
     staticPreserving: staticPreserving?.count ?? null,
     staticFootprints: staticFootprints?.count ?? null,
     staticFootprintsTerminalsLost: staticFootprints === null ? null : lost(staticFootprints.count),
-    footprintNotPersistent,
-    footprintUnverified,
+    footprintNotPersistent: footprintCounts.notPersistent,
+    footprintUnverified: footprintCounts.unverified,
     cut: [full, ideal, stat, idealPreserving, staticPreserving, staticFootprints].some(r => r?.cut ?? false),
   };
 }

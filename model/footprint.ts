@@ -52,8 +52,8 @@ interface Recording {
   readonly proxies: Map<object, Map<string, object>>;
 }
 
-/** The object behind each recording proxy. */
-const targetOf = new WeakMap<object, object>();
+/** The object behind each recording proxy, the recording it belongs to and the path it was read at. */
+const proxied = new WeakMap<object, { target: object; rec: Recording; path: string }>();
 
 const join = (path: string, key: string): string => (path === '' ? key : `${path}/${key}`);
 
@@ -96,8 +96,14 @@ function view<T>(rec: Recording, o: T, path: string, writable: boolean, coarse: 
               if (!writable) throw new Error(`footprint: ${key}() on ${path} through a read-only state`);
               rec.writes.add(path);
             }
-            // Run on the array itself (as immer's plugin does for a draft), results seen coarsely.
-            const r = method.apply(t, args.map(unwrap));
+            // Run on the array itself (as immer's plugin does for a draft). An argument that is state
+            // (concat's arrays, includes' object) is read whole, and stored whole by a mutating method.
+            const r = method.apply(t, args.map(a => unwrap(a, MUTATING.has(key))));
+            // sort/reverse/fill/copyWithin return the array: the proxy. Fresh arrays (filter, slice,
+            // splice's removed elements) are no state, but their elements are: seen coarsely, like an
+            // element that find() returns.
+            if (r === t) return proxy;
+            if (Array.isArray(r)) return r.map(el => view(rec, el, path, writable, true));
             return view(rec, r, path, writable, true);
           };
         }
@@ -125,7 +131,7 @@ function view<T>(rec: Recording, o: T, path: string, writable: boolean, coarse: 
       write(key);
       // A write at or past the end of an array, or to its length, changes the array's shape.
       if (isArray && (key === 'length' || Number(key) >= (t as unknown[]).length)) rec.writes.add(path);
-      return Reflect.set(t, key, unwrap(value));
+      return Reflect.set(t, key, unwrap(value, true));
     },
     deleteProperty(t, key) {
       if (typeof key === 'symbol') throw new Error(`footprint: a symbol key deleted under ${path}`);
@@ -136,25 +142,34 @@ function view<T>(rec: Recording, o: T, path: string, writable: boolean, coarse: 
       throw new Error(`footprint: defineProperty under ${path}`);
     },
   });
-  targetOf.set(proxy, target);
+  proxied.set(proxy, { target, rec, path });
   byPath.set(kind, proxy);
   return proxy as T;
 }
 
-/** `x` with every recording proxy in it (at any depth of fresh plain objects and arrays) replaced by its object. */
-function unwrap(x: unknown): unknown {
+/**
+ * `x` with every recording proxy in it (at any depth of fresh plain objects and arrays) replaced by its
+ * object. The object is state handed on whole: its subtree counts as read and, when `stored` (it is
+ * stored somewhere or given to a mutating method), as written, since the state now holds another
+ * reference to it (a later write below either place changes both).
+ */
+function unwrap(x: unknown, stored: boolean): unknown {
   if (typeof x !== 'object' || x === null) return x;
-  const t = targetOf.get(x);
-  if (t !== undefined) return t;
+  const p = proxied.get(x);
+  if (p !== undefined) {
+    p.rec.deepReads.add(p.path);
+    if (stored) p.rec.writes.add(p.path);
+    return p.target;
+  }
   if (isDraft(x)) return x;
   if (Array.isArray(x)) {
-    const out = x.map(unwrap);
+    const out = x.map(v => unwrap(v, stored));
     return out.every((v, i) => v === x[i]) ? x : out;
   }
   let changed = false;
   const out: { [k: string]: unknown } = {};
   for (const [k, v] of Object.entries(x)) {
-    out[k] = unwrap(v);
+    out[k] = unwrap(v, stored);
     if (out[k] !== v) changed = true;
   }
   return changed ? out : x;
@@ -163,8 +178,13 @@ function unwrap(x: unknown): unknown {
 /**
  * Thread t's transition from s (as model.step() takes it: its next step and
  * the local steps folded around it), with what it read and wrote, including
- * the guard that makes it enabled. `next` is the state after: the same as a
- * plain run gives.
+ * the guard that makes it enabled. `next` is the state after, from a plain
+ * run. The recorded run must reach the same state (equal JSON), or this
+ * throws: a step that changed a fresh container after storing it (unwrap()
+ * stores a copy) or that compared state objects by identity (proxies differ
+ * by the path they were reached by) would otherwise get a footprint of
+ * another run. Immer's current() and original() on a recording proxy read
+ * the draft unrecorded; the model uses neither.
  */
 export function recordTransition(k: Kernel, s: KernelState, t: Tid, produce: Produce, fold: boolean): { next: KernelState; footprint: Footprint } {
   const rec: Recording = { reads: new Set(), deepReads: new Set(), writes: new Set(), proxies: new Map() };
@@ -172,12 +192,17 @@ export function recordTransition(k: Kernel, s: KernelState, t: Tid, produce: Pro
   // Local steps (Step.local) are recorded like the shared one: some of them commute with other threads'
   // steps only up to a later convergence, not strictly (handle_userfault():released_before_sleep sets the
   // task RUNNING, which a waker reads), so a footprint that left them out would call such pairs independent.
-  const { next } = runThread(k, s, t, true, produce, fold, {
+  const recorded = runThread(k, s, t, true, produce, fold, {
     plain: x => view(rec, x, '', false, false),
     draft: d => view(rec, d, '', true, false),
-  });
+  }).next;
   const sorted = (x: Set<string>): string[] => [...x].sort();
-  return { next, footprint: { reads: sorted(rec.reads), deepReads: sorted(rec.deepReads), writes: sorted(rec.writes) } };
+  const footprint = { reads: sorted(rec.reads), deepReads: sorted(rec.deepReads), writes: sorted(rec.writes) };
+  const { next, ran } = runThread(k, s, t, true, produce, fold);
+  if (JSON.stringify(recorded) !== JSON.stringify(next)) {
+    throw new Error(`footprint: the recorded run of thread ${t} (${ran.join(' ')}) reached another state than a plain run`);
+  }
+  return { next, footprint };
 }
 
 /** p is q or an ancestor of it. */

@@ -350,13 +350,16 @@ test('fixing: an ample action that leaves a violation loses it; the preserving s
   t.deepEqual(r.ideal.found, { violated: [], met: [] }, 'the reduction without the condition loses the violation and the goal');
   // Both steps out of 10 leave the target: 2 fixing transitions, for each property.
   t.deepEqual(r.fixing, { transitions: 7, fixing: 2, byProperty: [{ name: 'not-x1-y0', fixing: 2, labels: ['a', 'b'] }, { name: 'x1-y0', fixing: 2, labels: ['a', 'b'] }] });
-  // Preserving: at 00, {b} would fix the target at 10 (reachable by a alone): {a} instead; at 10 both fix: all.
-  // 00 10, then 11 and 20, then 21: 5 states, the target kept.
-  t.is(r.idealPreserving!.states, 5);
+  // Preserving: at 00, {b} would fix the target at 10 (reachable by a alone): {a} instead. At 10 itself
+  // fixing does not matter (the target is reached): {b}, whose only other state, 20, is no target.
+  // 00 10 11 21: 4 states, the target kept.
+  t.is(r.idealPreserving!.states, 4);
   t.deepEqual(r.idealPreserving!.found, { violated: ['not-x1-y0'], met: ['x1-y0'] });
+  // The static estimate refuses fixer positions everywhere: at 10 both actors are at one (b0, a1): all, 5 states.
   t.is(r.staticPreserving!.states, 5);
   t.deepEqual(r.staticPreserving!.found, r.idealPreserving!.found);
   t.is(r.staticNotPersistent, 0);
+  t.is(r.staticPreservingNotPersistent, 0);
   t.is(porEstimate(transientTarget()).fixing, null);
   t.is(porEstimate(transientTarget()).ideal.found, null);
 });
@@ -421,4 +424,70 @@ test('static footprints: positions whose footprints conflict are dependent even 
   t.is(counters.footprintNotPersistent, 0);
   t.is(porEstimate(sharedCounter()).staticFootprints, null);
   t.throws(() => porEstimate(sharedCounter(), { footprints: { of: () => ['x'], ...cells } }), { instanceOf: RangeError });
+});
+
+test('fixing: each property is kept on its own (four targets, fixed by different actions), and the proviso still applies', t => {
+  // The transientTarget moves (b sets y, a takes x to 2), with an always property violated at 10 and goals at 01,
+  // at x >= 1 with y = 0, and at 00 (met at the start).
+  const base = transientTarget();
+  const four: Model<{ x: number; y: number }, 'a' | 'b'> = {
+    ...base,
+    properties: [
+      { kind: 'always', name: 'A', description: 'not 10', cites: 'toy', violation: s => (s.x === 1 && s.y === 0 ? '10' : null) },
+      { kind: 'sometimes', name: 'G', description: '01', cites: 'toy', applies: () => true, reached: s => s.x === 0 && s.y === 1 },
+      { kind: 'sometimes', name: 'H', description: 'x >= 1, y = 0', cites: 'toy', applies: () => true, reached: s => s.x >= 1 && s.y === 0 },
+      { kind: 'sometimes', name: 'I', description: '00', cites: 'toy', applies: () => true, reached: s => s.x === 0 && s.y === 0 },
+    ],
+  };
+  const r = porEstimate(four, { fixing: true });
+  // A: both moves out of 10. G: a out of 01. H: b out of 10 and out of 20 (a from 10 to 20 stays in H). I: both out of 00.
+  t.deepEqual(r.fixing!.byProperty, [
+    { name: 'A', fixing: 2, labels: ['a', 'b'] }, { name: 'G', fixing: 1, labels: ['a'] },
+    { name: 'H', fixing: 2, labels: ['b'] }, { name: 'I', fixing: 2, labels: ['a', 'b'] },
+  ]);
+  t.deepEqual(r.full.found, { violated: ['A'], met: ['G', 'H', 'I'] });
+  // Plain ideal: {b} at 00, then a to the end: 00 01 11 21; A and H are lost.
+  t.deepEqual(r.ideal.found, { violated: [], met: ['G', 'I'] });
+  // Preserving: at 00 {b} would fix A and H at 10, {a} would fix G at 01: all. At 10, {b} would fix H at 20: {a}.
+  // All 6 states, every property kept.
+  t.is(r.idealPreserving!.states, 6);
+  t.deepEqual(r.idealPreserving!.found, r.full.found);
+
+  // Actor c toggles z forever (listed first); a sets x once; the goal is x = 1. {c} fixes nothing and is
+  // persistent everywhere: only the cycle proviso makes the search take a.
+  const cycle: Model<{ x: number; z: number }, 'a' | 'c'> = {
+    init: () => ({ x: 0, z: 0 }),
+    actions: s => ['c' as const, ...(s.x === 0 ? ['a' as const] : [])],
+    step: (s, a) => (a === 'a' ? { ...s, x: 1 } : { ...s, z: 1 - s.z }),
+    encode: s => `${s.x}${s.z}`,
+    label: (_s, a) => a,
+    actor: (_s, a) => a,
+    properties: [{ kind: 'sometimes', name: 'X', description: 'x = 1', cites: 'toy', applies: () => true, reached: s => s.x === 1 }],
+  };
+  const c = porEstimate(cycle, { fixing: true });
+  t.is(c.full.states, 4);
+  t.is(c.idealPreserving!.states, 4);
+  t.deepEqual(c.idealPreserving!.found, { violated: [], met: ['X'] });
+});
+
+test('fixing with untilViolation: a reduced search that stopped at the first violation reports no found', t => {
+  const r = porEstimate(transientTarget(), { fixing: true, untilViolation: true });
+  t.deepEqual(r.full.found, { violated: ['not-x1-y0'], met: ['x1-y0'] }, 'the full search goes on to the end');
+  t.not(r.idealPreserving!.violation, null);
+  t.is(r.idealPreserving!.found, null);
+});
+
+test('static estimate: an actor that never steps (it waits forever) has a future of its own position only', t => {
+  // Actor w waits for a flag nobody sets; actor a counts to 2.
+  const waits: Model<{ n: number }, 'a'> = {
+    init: () => ({ n: 0 }),
+    actions: s => (s.n < 2 ? ['a' as const] : []),
+    step: s => ({ n: s.n + 1 }),
+    encode: s => String(s.n),
+    label: () => 'a',
+    actor: () => 'a',
+    properties: [],
+  };
+  const r = porEstimate(waits, { positions: s => new Map([['w', 'w0'], ...(s.n < 2 ? [['a', `a${s.n}`] as const] : [])]) });
+  t.is(r.static!.states, 3);
 });

@@ -183,6 +183,25 @@ test('the recorder names what a step touches: searches read the whole array, pee
   t.deepEqual(set.writes, ['mm/pte/0', ...own]);
   const listed = toyFootprint(d => { void Object.keys(d.uffd[0]!.locks); });
   t.deepEqual(listed.deepReads, ['uffd/0/locks']);
+  // State handed on whole (a reference stored elsewhere) is read whole and written: a later write below
+  // either place changes both.
+  const aliased = toyFootprint(d => { d.threads[0]!.user.inbox.push(d.uffd[0]!.fault_wqh[0]!.msg); });
+  t.true(aliased.deepReads.includes('uffd/0/fault_wqh/0/msg') && aliased.writes.includes('uffd/0/fault_wqh/0/msg'));
+  t.true(conflict(aliased, fp({ writes: ['uffd/0/fault_wqh/0/msg/flags'] })));
+  // An array given to concat() is read whole, not written.
+  const joined = toyFootprint(d => { void d.uffd[0]!.fault_wqh.concat(d.uffd[0]!.fault_pending_wqh); });
+  t.true(joined.deepReads.includes('uffd/0/fault_pending_wqh'));
+  t.false(joined.writes.includes('uffd/0/fault_pending_wqh'));
+  // A fresh array (slice) is no state: sorting it writes nothing, and works where the state is read-only.
+  const sortedCopy = toyFootprint(d => { void d.mm.vmas.slice().sort((a, b) => b.start - a.start); });
+  t.deepEqual(sortedCopy.writes, own);
+  t.true(sortedCopy.deepReads.includes('mm/vmas'));
+  // A step that changes a fresh container after storing it (the recorder stores a copy) is refused.
+  t.throws(() => toyFootprint(d => {
+    const l = [d.uffd[0]!.fault_wqh[0]!];
+    d.uffd[0]!.fault_pending_wqh = l;
+    l.push(l[0]!);
+  }), { message: /reached another state than a plain run/ });
   const frozen = buildModel(findScenario('fault-and-monitor')!, findVariant('mainline')!, { freeze: true });
   const s = frozen.init();
   t.throws(() => frozen.stepWithFootprint(s, frozen.actions(s)[0]!), { message: /frozen/ }, 'a frozen state cannot be recorded: an error, not a footprint that misses reads');
