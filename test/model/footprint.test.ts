@@ -3,7 +3,8 @@
  * built-in scenarios (mainline, and each known bug on the scenario it
  * breaks), on the unreduced transition system, and on generated scenarios
  * with every variant, in every reachable state,
- *  - the recorded run gives the same successor as a plain one;
+ *  - the recorded run reaches the same successor as a plain one
+ *    (recordTransition throws otherwise, which fails the test);
  *  - every leaf that a transition changed lies under a recorded write;
  *  - two enabled transitions whose footprints do not conflict commute: each
  *    stays enabled after the other and both orders reach the same state.
@@ -63,7 +64,6 @@ function checkFootprints(t: ExecutionContext, sc: Scenario, v: Variant, limit: n
       const runs = acts.map(a => ({ a, ...m.stepWithFootprint(s, a) }));
       for (const r of runs) {
         const key = m.encode(r.next);
-        if (key !== m.encode(m.step(s, r.a))) t.fail(`${where}: the recorded run of ${m.label(s, r.a)} reached another state`);
         const changed: string[] = [];
         changedLeaves(s, r.next, '', changed);
         const missed = changed.filter(p => !underWrite(r.footprint.writes, p));
