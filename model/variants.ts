@@ -237,7 +237,9 @@ export const builtinVariants: readonly Variant[] = [
       replace: {
         'atomic_read(mmap_changing)': {
           doc: '(patched) no mmap_changing check: straight to mfill_atomic()',
-          local: true,
+          // Local when mainline's is: the entry still records the ghost list of events in flight
+          // (`seen`, for no-fill-during-event), which only a ctx with event features can change.
+          local: step(fn, 'atomic_read(mmap_changing)').local ?? false,
           run: (d, t, k) => {
             const c = d.uffd[local<number>(d, t, 'ctx')]!;
             const saved = c.mmap_changing;

@@ -120,8 +120,10 @@ export const userfaultfd_event_wait_completion: KernelFn = {
     },
     'set_current_state(TASK_KILLABLE)': {
       doc: 'set_current_state(TASK_KILLABLE); if (ewq->msg.event == 0) break; if (READ_ONCE(ctx->released)) { __remove_wait_queue(event_wqh, ewq) (also off a reader\'s fork_event list); FORK: release_new_ctx = the new ctx; break; } (event_wqh.lock held)',
-      // Under event_wqh.lock only `released` can change under us, and only a close() writes it.
-      local: neverReleased,
+      // Under event_wqh.lock only `released` can change under us, and only a close() writes it; the task
+      // state it sets is read by try_to_wake_up(), which a spurious wakeup calls without that lock
+      // (a wake of event_wqh takes it), so with a spurious_wakeup op in the scenario it is a scheduling point.
+      local: s => neverReleased(s) && noThreadDoes(s, ['spurious_wakeup']),
       run: (d, t) => {
         set_current_state(d, t, 'KILLABLE');
         const c = ctxOf(d, ctxArg(d, t));
