@@ -99,6 +99,13 @@ export interface CheckOptions {
    * or to check that it hides nothing; its trace says so (Trace.foldLocalSteps).
    */
   foldLocalSteps?: boolean;
+  /**
+   * Partial-order reduction (default true; BuildOptions.por; only with folded
+   * local steps, and not with maxPreemptions): where threads are at a
+   * runnable local step, only their local prefixes are explored. Its trace
+   * says so (Trace.por).
+   */
+  por?: boolean;
 }
 
 export interface ScenarioCheck {
@@ -114,6 +121,8 @@ export interface ScenarioCheck {
   shard: Shard | null;
   /** Whether local steps were folded (CheckOptions.foldLocalSteps, default true). */
   foldLocalSteps: boolean;
+  /** Whether the partial-order reduction applied (CheckOptions.por, default true; never without folding). */
+  por: boolean;
 }
 
 /** The model plus the explanation of a blocked thread (from the step's waitsFor). */
@@ -198,7 +207,7 @@ export function toCheckerModel(m: UffdModel): Model<KernelState, number> {
 
 /** The model-building options a check asks for. */
 function buildOptions(options: CheckOptions): BuildOptions {
-  return { fold: options.foldLocalSteps ?? true };
+  return { fold: options.foldLocalSteps ?? true, por: porApplies(options) };
 }
 
 /** The checker model of a scenario on a variant, and the checker's options. */
@@ -232,10 +241,11 @@ function finishCheck(scenario: Scenario, variant: Variant, options: CheckOptions
       strategy: result.strategy, property: v.property, message: v.message, steps,
       final: hash64(cm.encode(rep.states.at(-1)!)),
       ...(options.foldLocalSteps === false ? { foldLocalSteps: false as const } : {}),
+      ...(porApplies(options) ? { por: true as const } : {}),
     };
   }
   const symmetry = (options.symmetry ?? true) && cm.symmetricEncode !== undefined && options.maxPreemptions === undefined;
-  return { scenario, variant, result, symmetry, trace, workers: options.workers ?? null, shard: options.shard ?? null, foldLocalSteps: options.foldLocalSteps ?? true };
+  return { scenario, variant, result, symmetry, trace, workers: options.workers ?? null, shard: options.shard ?? null, foldLocalSteps: options.foldLocalSteps ?? true, por: porApplies(options) };
 }
 
 export function checkScenario(scenario: Scenario, variant: Variant, options: CheckOptions = {}): ScenarioCheck {
@@ -286,9 +296,21 @@ export interface ReplayReport {
   diverged: { step: number; expected: string; enabled: string[] } | null;
 }
 
-/** The model a trace was recorded on: folded local steps, or (foldLocalSteps: false) every step its own transition. */
+/**
+ * The model a trace was recorded on: folded local steps, or (foldLocalSteps: false) every step its own
+ * transition; with the partial-order reduction only if it says so (Trace.por: traces written before it have no such field).
+ */
 function traceBuild(trace: Trace): BuildOptions {
-  return { fold: trace.foldLocalSteps !== false };
+  return { fold: trace.foldLocalSteps !== false, por: trace.por === true };
+}
+
+/**
+ * Whether a check with these options runs with the partial-order reduction (BuildOptions.por): only
+ * with folding, and not in a preemption-bounded search, where it would change which switches count as
+ * preemptions (a woken thread's local prefix would run first, and going back to the waker would cost one).
+ */
+function porApplies(options: CheckOptions): boolean {
+  return (options.foldLocalSteps ?? true) && (options.por ?? true) && options.maxPreemptions === undefined;
 }
 
 /** Replay a trace on `variant` and keep what the renderers show (traces/render.ts RenderedTrace). */
@@ -386,7 +408,7 @@ export function formatCounterexample(c: ScenarioCheck, traceFile: string | null,
 export function formatCheckLine(c: ScenarioCheck, ms: number | null, nameWidth = 26): string {
   const r = c.result;
   const verdict = r.verdict === 'ok' ? 'ok' : 'violation';
-  const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}${c.foldLocalSteps ? '' : ' unreduced'}`;
+  const scope = `${r.complete ? 'COMPLETE' : `BOUNDED(${r.bound})`}${c.shard !== null ? ` shard ${c.shard.index}/${c.shard.count}` : ''}${c.foldLocalSteps ? (c.por ? '' : ' no-por') : ' unreduced'}`;
   const cols = [
     c.scenario.name.padEnd(nameWidth), verdict.padEnd(9), scope.padEnd(20),
     `states ${r.states}`.padEnd(16), `transitions ${r.transitions}`.padEnd(22), `depth ${r.maxDepth}`.padEnd(10),

@@ -10,7 +10,7 @@ export class UsageError extends Error {
 
 export const USAGE = `usage:
   uffd-mc check [SCENARIO ...] [--variant NAME|FILE] [--strategy bfs|dfs|random|pct [--seed N] [--walks N] [--pct-depth D]] [--max-depth N] [--max-states N]
-                [--symmetry on|off] [--fold-local on|off] [--workers K] [--shard I/N] [--max-preemptions N] [--trace FILE] [--json] [--no-time]
+                [--symmetry on|off] [--fold-local on|off] [--por on|off] [--workers K] [--shard I/N] [--max-preemptions N] [--trace FILE] [--json] [--no-time]
   uffd-mc check --corpus
   uffd-mc replay TRACE [--variant NAME|FILE] [--format text|race|mermaid|html]
   uffd-mc diff --base NAME|FILE --patched NAME|FILE [SCENARIO ...] [--strategy bfs|dfs|random] [--max-depth N] [--max-states N] [--symmetry on|off]
@@ -25,6 +25,8 @@ html writes one self-contained page (replay only: uffd-mc replay T --format html
 --symmetry (default on) explores one state per permutation of interchangeable threads (same role, same ops): same verdicts, fewer states.
 --fold-local off: every kernel step is a scheduling point (the unreduced search; default on folds steps that commute with every
 other thread's into their neighbours): same verdicts, many more states; to check that the reduction hides nothing.
+--por off: no partial-order reduction (default on: where threads are at a local step that can run, only their local steps are
+explored there, before any other thread moves): same verdicts, more states; --fold-local off implies it.
 --strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
 (default 0; same seed, same walks); never COMPLETE: BOUNDED(random), or BOUNDED(max-states) when --max-states N stops the walks
 (in walk order, at the first step that finds a state beyond N distinct ones: the same for any --workers K). Ctrl-C (SIGINT) stops a check with a partial report,
@@ -43,7 +45,7 @@ reaches a goal the base reached; --corpus: an entry failed), 2 bad input or usag
 export type TraceFormat = 'text' | 'race' | 'mermaid' | 'html';
 
 export type Command =
-  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true; foldLocal?: false } & SearchScale
+  | { verb: 'check'; scenarios: string[]; variant: string; strategy: StrategyName | 'pct'; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number; trace: string | null; json: boolean; time: boolean; format?: TraceFormat; summary?: true; foldLocal?: false; por?: false } & SearchScale
   | { verb: 'corpus' }
   | { verb: 'replay'; trace: string; variant: string | null; format?: TraceFormat }
   | { verb: 'diff'; scenarios: string[]; base: string; patched: string; strategy: StrategyName; maxDepth: number | null; maxStates: number | null; symmetry: boolean; seed?: number; walks?: number }
@@ -178,6 +180,7 @@ export function toCommand(argv: readonly string[]): Command {
         'max-states': { type: 'string' },
         symmetry: { type: 'string' },
         'fold-local': { type: 'string' },
+        por: { type: 'string' },
         seed: { type: 'string' },
         walks: { type: 'string' },
         'pct-depth': { type: 'string' },
@@ -209,9 +212,12 @@ export function toCommand(argv: readonly string[]): Command {
         if (rest.length > 0) throw new UsageError(`check --corpus takes no SCENARIO, got "${rest.join(' ')}"`);
         return { verb: 'corpus' };
       }
-      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'fold-local', 'seed', 'walks', 'pct-depth', 'workers', 'shard', 'max-preemptions', 'trace', 'json', 'no-time', 'format', 'summary']);
+      only(['variant', 'strategy', 'max-depth', 'max-states', 'symmetry', 'fold-local', 'por', 'seed', 'walks', 'pct-depth', 'workers', 'shard', 'max-preemptions', 'trace', 'json', 'no-time', 'format', 'summary']);
       const fold = o['fold-local'] ?? 'on';
       if (fold !== 'on' && fold !== 'off') throw new UsageError(`--fold-local: expected on or off, got "${fold}"`);
+      const por = o.por ?? 'on';
+      if (por !== 'on' && por !== 'off') throw new UsageError(`--por: expected on or off, got "${por}"`);
+      if (por === 'on' && o.por !== undefined && fold === 'off') throw new UsageError('--por on needs folded local steps: it does not combine with --fold-local off');
       const format = traceFormat(o.format);
       if (o.summary === true && o.json === true) throw new UsageError('--summary is a text block for a cover letter; it does not combine with --json');
       if (format === 'html') throw new UsageError('--format html: check prints to a terminal; write the trace with --trace T, then: uffd-mc replay T --format html > cex.html');
@@ -221,6 +227,7 @@ export function toCommand(argv: readonly string[]): Command {
         trace: traceFile(o.trace), json: o.json === true, time: o['no-time'] !== true,
         ...(o.format !== undefined ? { format } : {}), ...(o.summary === true ? { summary: true as const } : {}),
         ...(fold === 'off' ? { foldLocal: false as const } : {}),
+        ...(por === 'off' ? { por: false as const } : {}),
       };
     }
     case 'replay': {

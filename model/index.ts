@@ -8,7 +8,7 @@
  */
 import { enableArrayMethods, Immer } from 'immer';
 import type { Kernel } from './engine.js';
-import { enabled, last, nextStep, runThread, thread } from './engine.js';
+import { enabled, isLocal, last, nextStep, runThread, thread } from './engine.js';
 import type { Op, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
 import type { KernelState, Thread, Tid, Vma } from './state.js';
@@ -47,6 +47,15 @@ export interface BuildOptions {
    * measuring the reduction and testing that it loses no violation.
    */
   fold?: boolean;
+  /**
+   * Partial-order reduction (only with fold; default false here, so that a
+   * test or the conformance runner can drive any thread; a check turns it
+   * on, cli/api.ts CheckOptions.por): in a state where some threads' next
+   * step is local and can run (a thread just woken, or whose next read
+   * became stable), those threads' local prefixes are the only transitions
+   * (see actions() in buildModel()).
+   */
+  por?: boolean;
 }
 
 export interface UffdModel {
@@ -101,6 +110,7 @@ export function fileIndex(sc: Scenario, i: number): number {
 export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions = {}): UffdModel {
   const { produce } = options.freeze === true ? frozen : thawed;
   const fold = options.fold ?? true;
+  const por = fold && options.por === true;
   const { ops: setup, fields: setupFields } = setupOps(sc);
   const programs: Op[][] = [...sc.threads.map(t => t.ops), setup];
   const base = kernelFor(variant);
@@ -173,14 +183,47 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
     return f === undefined ? `${th.name} (exited)` : `${th.name} ${f.fn}():${f.at}`;
   }
 
+  /** Thread t's next step is local in s (model/engine.ts Step.local) and its guard holds. */
+  function atLocalStep(s: KernelState, t: Tid): boolean {
+    const st = nextStep(kernel, s, t);
+    return st !== null && isLocal(st, s, t) && (st.guard === undefined || st.guard(s, t));
+  }
+
+  /**
+   * Threads that can take a step, in thread order. With `por`, if some
+   * threads are at a local step that can run, only those: each one's
+   * transition is then its local prefix (stepWithLabels()), the local steps
+   * up to its next shared one. Why that loses no violation, goal or
+   * terminal state (an ample set, Peled; persistent set, Godefroid def. 4.1):
+   * - persistent: a local step commutes with every step of every other
+   *   thread and its guard stays true once true (the Step.local contract,
+   *   checked state by state by test/model/locality.test.ts), so no other
+   *   thread's transitions can disable or be disturbed by these prefixes;
+   * - invisible: a local step fixes no property (a violated one stays
+   *   violated, a goal met stays met; the same test);
+   * - proviso: each such transition leaves one thread fewer at a runnable
+   *   local step and moves no other thread, so no cycle is made of them
+   *   alone: every cycle has a fully expanded state;
+   * - symmetry: the set is closed under renaming threads (all such threads,
+   *   not the first), so renaming still maps successors onto successors.
+   */
   function actions(s: KernelState): number[] {
     const out: number[] = [];
+    if (por) {
+      for (let t = 0; t < s.threads.length; t++) if (atLocalStep(s, t)) out.push(t);
+      if (out.length > 0) return out;
+    }
     for (let t = 0; t < s.threads.length; t++) if (enabled(kernel, s, t)) out.push(t);
     return out;
   }
 
+  /** runThread()'s `first`: false runs only local steps (a local prefix under por). */
+  function takesShared(s: KernelState, t: Tid): boolean {
+    return !(por && atLocalStep(s, t));
+  }
+
   function stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] } {
-    return runThread(kernel, s, t, true, produce, fold);
+    return runThread(kernel, s, t, takesShared(s, t), produce, fold);
   }
 
   return {
@@ -191,7 +234,7 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
     actions,
     step: (s, t) => stepWithLabels(s, t).next,
     stepWithLabels,
-    stepWithFootprint: (s, t) => recordTransition(kernel, s, t, produce, fold),
+    stepWithFootprint: (s, t) => recordTransition(kernel, s, t, produce, fold, takesShared(s, t)),
     encode: s => JSON.stringify(s),
     label: labelOf,
     actor: (_s, t) => t,

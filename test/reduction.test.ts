@@ -14,7 +14,8 @@ import test from 'ava';
 import { forGeneratedScenarios } from './fixtures/generated.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkScenario, checkScenarioAsync, toCheckerModel } from '../cli/api.js';
+import { checkScenario, checkScenarioAsync, replayTrace, toCheckerModel } from '../cli/api.js';
+import { hash64 } from '../checker/index.js';
 import { porEstimate } from '../checker/index.js';
 import type { CheckOptions } from '../cli/api.js';
 import { isLocal, nextStep, threadPositions } from '../model/engine.js';
@@ -29,7 +30,8 @@ import type { KernelState } from '../model/state.js';
 import { builtinVariants, findVariant } from '../model/variants.js';
 import type { Variant } from '../model/variants.js';
 import { builtinScenarios, findScenario } from '../scenarios/builtin.js';
-import { parseTrace, TraceError } from '../traces/format.js';
+import { parseTrace, TRACE_FORMAT, TraceError } from '../traces/format.js';
+import type { Trace } from '../traces/format.js';
 import { cli, tempDir } from './fixtures/cli-io.js';
 
 const mainline = findVariant('mainline')!;
@@ -42,15 +44,18 @@ function shape(r: ReturnType<typeof checkScenario>['result']) {
   return { verdict: r.verdict, complete: r.complete, property: r.violation?.property ?? null, goals: r.verdict === 'ok' ? r.goals : null };
 }
 
-/** Both searches, without symmetry (so that only the folding differs); null when the unreduced one is over `limit` states. */
+/**
+ * The searches, without symmetry (so that only the reductions differ): folded with the partial-order
+ * reduction (the default), folded without it, and unreduced; null when the unreduced one is over `limit` states.
+ */
 function both(sc: Scenario, v: Variant, limit: number) {
   const opts: CheckOptions = { symmetry: false };
   const unfolded = checkScenario(sc, v, { ...opts, foldLocalSteps: false, maxStates: limit }).result;
   if (unfolded.bound !== null) return null;
-  return { folded: checkScenario(sc, v, opts).result, unfolded };
+  return { folded: checkScenario(sc, v, opts).result, noPor: checkScenario(sc, v, { ...opts, por: false }).result, unfolded };
 }
 
-test('folded and unreduced searches agree on every small built-in with every variant, and folding saves states', t => {
+test('folded (with and without the partial-order reduction) and unreduced searches agree on every small built-in with every variant, and folding saves states', t => {
   let compared = 0;
   let violations = 0;
   for (const sc of builtinScenarios) {
@@ -59,6 +64,7 @@ test('folded and unreduced searches agree on every small built-in with every var
       const r = both(sc, v, LIMIT);
       if (r === null) continue;
       t.deepEqual(shape(r.folded), shape(r.unfolded), `${sc.name} on ${v.name}`);
+      t.deepEqual(shape(r.noPor), shape(r.unfolded), `${sc.name} on ${v.name}, without the partial-order reduction`);
       t.true(r.folded.states < r.unfolded.states, `${sc.name} on ${v.name}: folding saved no state (${r.folded.states})`);
       compared++;
       if (r.unfolded.verdict === 'violation') violations++;
@@ -68,7 +74,7 @@ test('folded and unreduced searches agree on every small built-in with every var
   t.true(violations >= 20, `only ${violations} pairs had a violation: the comparison would be nearly vacuous`);
 });
 
-test('folded and unreduced searches agree on generated scenarios (faults, fills, events, close, shmem minor faults) and variants', t => {
+test('folded (with and without the partial-order reduction) and unreduced searches agree on generated scenarios (faults, fills, events, close, shmem minor faults) and variants', t => {
   let compared = 0;
   let violations = 0;
   let reads = 0;
@@ -76,6 +82,7 @@ test('folded and unreduced searches agree on generated scenarios (faults, fills,
     const r = both(sc, v, LIMIT);
     if (r === null) return; // small cases only
     t.deepEqual(shape(r.folded), shape(r.unfolded), `${JSON.stringify(raw)} on ${v.name}`);
+    t.deepEqual(shape(r.noPor), shape(r.unfolded), `${JSON.stringify(raw)} on ${v.name}, without the partial-order reduction`);
     t.true(r.folded.states <= r.unfolded.states);
     compared++;
     if (r.unfolded.verdict === 'violation') violations++;
@@ -199,6 +206,7 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
   let localReads = 0;
   let sharedReads = 0;
   let emptyChecks = 0;
+  let linkedChecks = 0;
   const seen = new Set<string>();
   let frontier: KernelState[] = [m.init()];
   for (let depth = 0; frontier.length > 0; depth++) {
@@ -207,8 +215,11 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
       for (let t0 = 0; t0 < s.threads.length; t0++) {
         const f = s.threads[t0]!.frames.at(-1);
         if (f?.fn === 'handle_userfault' && f.at === 'list_empty_careful') {
-          // After the wake: local once a waker unlinked the uwq (nobody links it again; no close in this scenario).
-          t.is(isLocal(nextStep(m.kernel, s, t0)!, s, t0), !uwqLinked(s.uffd[f.locals['ctx'] as number]!, t0));
+          // After the wake: local once a waker unlinked the uwq (nobody links it again; no close in this scenario),
+          // and while it is linked too, since this thread is RUNNING there and no waker unlinks a running task's uwq.
+          t.is(s.threads[t0]!.task, 'RUNNING');
+          t.true(isLocal(nextStep(m.kernel, s, t0)!, s, t0));
+          if (uwqLinked(s.uffd[f.locals['ctx'] as number]!, t0)) linkedChecks++;
           emptyChecks++;
         }
         if (f?.fn !== 'handle_userfault' || f.at !== 'must_wait') continue;
@@ -225,7 +236,7 @@ test('a read of a present pte is local exactly when no op of the scenario can ch
     frontier = next;
   }
   t.true(localReads > 0 && sharedReads > 0, `must_wait seen local ${localReads} and shared ${sharedReads} times`);
-  t.true(emptyChecks > 0);
+  t.true(emptyChecks > linkedChecks && linkedChecks > 0, `list_empty_careful seen ${emptyChecks} times, ${linkedChecks} with the uwq linked`);
   t.throws(() => changingPresentPte(m.init()), { message: /a present pte changes, but no thread has an op in PTE_CHANGING_OPS/ });
   // copy-vs-unmap has a munmap: no read of a pte is local there, and zapping one is allowed.
   const u = buildModel(findScenario('copy-vs-unmap')!, mainline).init();
@@ -257,7 +268,7 @@ test('the partial-order estimate (checker/independence.ts) on the model: its ful
   for (const name of ['refile-race', 'fork-vs-copy', 'two-faulters-one-page']) {
     const sc = findScenario(name)!;
     const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { positions: threadPositions, verify: true });
-    const checked = checkScenario(sc, mainline, { symmetry: false }).result;
+    const checked = checkScenario(sc, mainline, { symmetry: false, por: false }).result;
     t.is(checked.verdict, 'ok', name);
     t.is(r.full.states, checked.states, `${name}: the same transition system as the check's`);
     t.is(r.full.transitions, checked.transitions, name);
@@ -274,7 +285,7 @@ test('the partial-order estimate (checker/independence.ts) on the model: its ful
   // With symmetry: one state per orbit, the check's symmetric search.
   const sc = findScenario('two-faulters-one-page')!;
   const r = porEstimate(toCheckerModel(buildModel(sc, mainline)), { symmetry: true });
-  t.is(r.full.states, checkScenario(sc, mainline, { symmetry: true }).result.states);
+  t.is(r.full.states, checkScenario(sc, mainline, { symmetry: true, por: false }).result.states);
   t.true(r.full.states < porEstimate(toCheckerModel(buildModel(sc, mainline))).full.states);
   t.is(r.terminalsLost, 0);
 });
@@ -290,4 +301,120 @@ test('threadPosition names the thread, its program counter, its call stack and t
   while (m.actions(s).length > 0) s = m.step(s, m.actions(s)[0]!);
   t.is(threadPositions(s).size, [...s.threads].filter(th => th.frames.length > 0).length);
   t.true(s.threads.some(th => th.frames.length === 0));
+});
+
+test('partial-order reduction: where threads are at a runnable local step, only they move, each by its local steps up to its next shared one', t => {
+  for (const name of ['refile-race', 'two-faulters-one-page', 'close-while-waiting']) {
+    const sc = findScenario(name)!;
+    const por = buildModel(sc, mainline, { por: true });
+    const plain = buildModel(sc, mainline);
+    /** Computed here from the engine, not from the model's own choice. */
+    const atLocal = (s: KernelState, u: number): boolean => {
+      const st = nextStep(por.kernel, s, u);
+      return st !== null && isLocal(st, s, u) && (st.guard === undefined || st.guard(s, u));
+    };
+    let prefixes = 0;
+    let full = 0;
+    const seen = new Set<string>();
+    let frontier: KernelState[] = [por.init()];
+    while (frontier.length > 0) {
+      const next: KernelState[] = [];
+      for (const s of frontier) {
+        const local = s.threads.map((_, u) => u).filter(u => atLocal(s, u));
+        if (local.length === 0) {
+          t.deepEqual(por.actions(s), plain.actions(s), `${name}: no local step to run, every enabled thread moves`);
+          full++;
+        } else {
+          t.deepEqual(por.actions(s), local, `${name}: only the threads at a runnable local step`);
+          for (const u of local) {
+            const { next: after, ran } = por.stepWithLabels(s, u);
+            t.true(ran.length > 0);
+            t.false(atLocal(after, u), `${name}: ${ran.join(' ')} stopped at a local step that could run`);
+            // The prefix and then the rest of the thread's folded transition make that whole transition.
+            if (plain.actions(after).includes(u)) {
+              t.is(JSON.stringify(plain.step(after, u)), JSON.stringify(plain.step(s, u)), `${name}: ${ran.join(' ')}`);
+            }
+            prefixes++;
+          }
+        }
+        for (const a of por.actions(s)) {
+          const y = por.step(s, a);
+          const k = JSON.stringify(y);
+          if (!seen.has(k)) { seen.add(k); next.push(y); }
+        }
+      }
+      frontier = next;
+    }
+    t.true(prefixes > 0 && full > 0, `${name}: ${prefixes} local prefixes, ${full} fully expanded states`);
+    // A woken thread's return from schedule() is such a prefix: the others no longer interleave with it.
+    const withPor = checkScenario(sc, mainline, { symmetry: false }).result;
+    const without = checkScenario(sc, mainline, { symmetry: false, por: false }).result;
+    t.is(withPor.states, seen.size + 1, `${name}: the check explores this transition system`);
+    t.true(withPor.states < without.states, `${name}: ${withPor.states} states with the reduction, ${without.states} without`);
+  }
+});
+
+test('check --por off: no partial-order reduction, said in the result line; a trace found with it says por and replays only with it', async t => {
+  const dir = tempDir(t);
+  const withPor = join(dir, 'por.json');
+  const r = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--trace', withPor, '--no-time']);
+  t.is(r.code, 1, r.io.stderr);
+  const trace = parseTrace(JSON.parse(readFileSync(withPor, 'utf8')));
+  t.is(trace.por, true);
+  t.is((await cli(['replay', withPor])).code, 1, 'replays (to the violation) on the model it was found on');
+  const noPorFile = join(dir, 'no-por.json');
+  const off = await cli(['check', 'refile-race', '--variant', 'no-refile-seq', '--por', 'off', '--no-time', '--trace', noPorFile]);
+  t.is(off.code, 1);
+  t.regex(off.io.stdout, /COMPLETE no-por/);
+  t.is(parseTrace(JSON.parse(readFileSync(noPorFile, 'utf8'))).por, undefined);
+  t.is((await cli(['replay', noPorFile])).code, 1);
+  t.throws(() => parseTrace({ ...trace, por: 'yes' }), { instanceOf: TraceError, message: /^por: expected true or nothing/ });
+  t.throws(() => parseTrace({ ...trace, foldLocalSteps: false }), { instanceOf: TraceError, message: /^por: expected nothing with foldLocalSteps false/ });
+  const bad = await cli(['check', 'refile-race', '--por', 'maybe']);
+  t.is(bad.code, 2);
+  t.regex(bad.io.stderr, /--por: expected on or off, got "maybe"/);
+  t.is((await cli(['check', 'refile-race', '--por', 'on', '--fold-local', 'off'])).code, 2);
+  const json = await cli(['check', 'refile-race', '--json', '--no-time']);
+  t.is(JSON.parse(json.io.stdout.trim()).por, true);
+});
+
+test('a trace that takes a local prefix replays on the model with the partial-order reduction only (Trace.por)', t => {
+  const sc = findScenario('refile-race')!;
+  const por = buildModel(sc, mainline, { por: true });
+  const plain = buildModel(sc, mainline);
+  // Breadth-first through the reduced model to the first local prefix, then one step more.
+  type Path = { s: KernelState; steps: { choice: number; label: string }[] };
+  const seen = new Set<string>();
+  let level: Path[] = [{ s: por.init(), steps: [] }];
+  let found: Path | null = null;
+  let prefixAt = -1;
+  while (found === null && level.length > 0) {
+    const next: Path[] = [];
+    for (const p of level) {
+      const acts = por.actions(p.s);
+      acts.forEach((a, choice) => {
+        if (found !== null) return;
+        const y = por.step(p.s, a);
+        const path = { s: y, steps: [...p.steps, { choice, label: por.label(p.s, a) }] };
+        if (JSON.stringify(y) !== JSON.stringify(plain.step(p.s, a)) && por.actions(y).length > 0) {
+          prefixAt = p.steps.length;
+          const b = por.actions(y)[0]!;
+          found = { s: por.step(y, b), steps: [...path.steps, { choice: 0, label: por.label(y, b) }] };
+          return;
+        }
+        const k = JSON.stringify(y);
+        if (!seen.has(k)) { seen.add(k); next.push(path); }
+      });
+    }
+    level = next;
+  }
+  const { s, steps } = found ?? { s: por.init(), steps: [] };
+  t.true(prefixAt >= 0 && steps.length === prefixAt + 2, `a prefix at step ${prefixAt} of ${steps.length}`);
+  const trace: Trace = {
+    format: TRACE_FORMAT, tool: 'test', kernel: 'v6.18', scenario: sc, variant: 'mainline', strategy: 'bfs', property: 'none', message: '',
+    steps, final: hash64(toCheckerModel(por).encode(s)), por: true,
+  };
+  t.is(replayTrace(trace, mainline).exitCode, 0, replayTrace(trace, mainline).text);
+  const { por: _, ...without } = trace;
+  t.is(replayTrace(without, mainline).exitCode, 3, 'the same steps without the reduction are another schedule');
 });

@@ -49,8 +49,9 @@ test('every field of a real state is classified for tids, and the fields that ho
  * gives the renamed successor, the renamed state enables the renamed threads,
  * and every property says the same of both.
  */
-function assertAutomorphisms(t: import('ava').ExecutionContext, sc: Scenario, variantName: string, limit: number): number {
-  const m = buildModel(sc, findVariant(variantName)!);
+function assertAutomorphisms(t: import('ava').ExecutionContext, sc: Scenario, variantName: string, limit: number, por = false): number {
+  // por: the partial-order reduction's choice (threads at a runnable local step) must be closed under renaming too.
+  const m = buildModel(sc, findVariant(variantName)!, { por });
   const cm = toCheckerModel(m);
   const perms = renamings(sc.threads.length, threadClasses(sc)).slice(1);
   const seen = new Set<string>();
@@ -92,10 +93,12 @@ function assertAutomorphisms(t: import('ava').ExecutionContext, sc: Scenario, va
   return checked;
 }
 
-test('renaming interchangeable threads commutes with every step (two-faulters-one-page, wake-reference prefix)', t => {
+test('renaming interchangeable threads commutes with every step, with and without the partial-order reduction (two-faulters-one-page, wake-reference prefix)', t => {
   const two = findScenario('two-faulters-one-page')!;
-  t.is(assertAutomorphisms(t, two, 'mainline', 5000), checkScenario(two, mainline, { symmetry: false }).result.states, 'every reachable state checked');
+  t.is(assertAutomorphisms(t, two, 'mainline', 5000), checkScenario(two, mainline, { symmetry: false, por: false }).result.states, 'every reachable state checked');
+  t.is(assertAutomorphisms(t, two, 'mainline', 5000, true), checkScenario(two, mainline, { symmetry: false }).result.states, 'every reachable state checked (por)');
   t.true(assertAutomorphisms(t, findScenario('wake-reference')!, 'no-refile-seq', 1500) >= 1500);
+  t.true(assertAutomorphisms(t, findScenario('wake-reference')!, 'no-refile-seq', 1500, true) >= 1500);
 });
 
 test('renaming interchangeable threads commutes with every step on hugetlb, where the fault mutex owners are renamed too (mainline and hugetlb-userfault-holding-mutex)', t => {
@@ -105,6 +108,7 @@ test('renaming interchangeable threads commutes with every step on hugetlb, wher
       { name: 'm', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'H', page: 1 }, { op: 'serve', uffd: 'U', how: 'copy' }] }] });
   t.deepEqual(threadClasses(sc), [[0, 1]]);
   t.true(assertAutomorphisms(t, sc, 'mainline', 1000) > 300);
+  t.true(assertAutomorphisms(t, sc, 'mainline', 1000, true) > 300);
   t.true(assertAutomorphisms(t, sc, 'hugetlb-userfault-holding-mutex', 1000) > 100);
 });
 
@@ -227,6 +231,7 @@ test('generated scenarios: renaming commutes with every step', t => {
     try { sc = parseScenario(raw); } catch { return true; }
     if (threadClasses(sc).length === 0) return true;
     assertAutomorphisms(t, sc, 'mainline', 300);
+    assertAutomorphisms(t, sc, 'mainline', 300, true);
     return true;
   }), { numRuns: 25, seed: 11 });
 });

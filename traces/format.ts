@@ -15,6 +15,11 @@
  *   foldLocalSteps  optional, false only: found by the unreduced search
  *              (`check --fold-local off`), so each step is one kernel step;
  *              absent, a step is a transition with its local steps folded in
+ *   por        optional, true only: found with the partial-order reduction
+ *              (model/index.ts BuildOptions.por, the default of `check`), so
+ *              where threads were at a runnable local step only their local
+ *              prefixes were choices; absent (traces from before it, or
+ *              `check --por off`), every enabled thread was a choice
  */
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';
@@ -36,6 +41,8 @@ export interface Trace {
   final: string;
   /** false: recorded with every step its own transition (BuildOptions.fold = false); absent: folded. */
   foldLocalSteps?: false;
+  /** true: recorded with the partial-order reduction (BuildOptions.por); absent: without it. */
+  por?: true;
 }
 
 export class TraceError extends Error {
@@ -61,6 +68,8 @@ export function parseTrace(input: unknown): Trace {
   if (!/^[0-9a-f]{16}$/.test(o['final'] as string)) fail('final', '16 lowercase hex digits', o['final']);
   if (!Array.isArray(o['steps'])) fail('steps', 'an array', o['steps']);
   if (o['foldLocalSteps'] !== undefined && o['foldLocalSteps'] !== false) fail('foldLocalSteps', 'false or nothing', o['foldLocalSteps']);
+  if (o['por'] !== undefined && o['por'] !== true) fail('por', 'true or nothing', o['por']);
+  if (o['por'] === true && o['foldLocalSteps'] === false) fail('por', 'nothing with foldLocalSteps false (the reduction needs folded local steps)', o['por']);
   const steps = (o['steps'] as unknown[]).map((s, i) => {
     const so = s as { [k: string]: unknown };
     if (typeof s !== 'object' || s === null) fail(`steps[${i}]`, 'an object { choice, label }', s);
@@ -79,5 +88,6 @@ export function parseTrace(input: unknown): Trace {
     variant: o['variant'] as string, strategy: o['strategy'] as 'bfs' | 'dfs' | 'random' | 'pct',
     property: o['property'] as string, message: o['message'] as string, steps, final: o['final'] as string,
     ...(o['foldLocalSteps'] === false ? { foldLocalSteps: false as const } : {}),
+    ...(o['por'] === true ? { por: true as const } : {}),
   };
 }

@@ -138,9 +138,13 @@ export const handle_userfault: KernelFn = {
     },
     list_empty_careful: {
       doc: 'if (!list_empty_careful(&uwq.wq.entry)): still queued (nobody woke us through the wake function) -> locked list_del',
-      // Once a waker has unlinked the uwq (and no refile holds it), nobody links it again, and without
-      // close() the ctx keeps the file's reference, so the userfaultfd_ctx_put() is seen by no one: local.
-      local: (s, t) => neverReleased(s) && !uwqLinked(ctxOf(s, ctxArg(s, t)), t),
+      // Local either way. Unlinked: once a waker has unlinked the uwq (and no refile holds it), nobody
+      // links it again, and without close() the ctx keeps the file's reference, so the
+      // userfaultfd_ctx_put() is seen by no one. Linked, with this thread RUNNING (it always is here):
+      // only this thread's list_del unlinks it now, since userfaultfd_wake_function() unlinks an entry
+      // only when wake_up_state() woke its task (the release's wake goes through it too), and a
+      // refile moves it between the queues without a moment on neither (refile_in_transit counts).
+      local: (s, t) => (uwqLinked(ctxOf(s, ctxArg(s, t)), t) ? s.threads[t]!.task === 'RUNNING' : neverReleased(s)),
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
         if (uwqLinked(c, t)) {
