@@ -33,10 +33,11 @@
 import type { KernelFn, Step } from '../engine.js';
 import { goTo, local, ret, setLocal, top } from '../engine.js';
 import type { KernelState, Tid, Vma } from '../state.js';
+import { noThreadDoes } from '../state.js';
 import { mmapLockSteps, mmap_read_unlock, noMmapLockWriter, rwsemSteps, up_read } from '../kernel/rwsem.js';
 import { ctxOf } from '../uffd/ctx.js';
-import { eventsInFlight, viewAdd } from '../uffd/event.js';
-import { linear_page_index, storeToFile, vma_lookup } from './vma.js';
+import { EVENT_OPS, eventsInFlight, viewAdd } from '../uffd/event.js';
+import { linear_page_index, pteStable, storeToFile, vma_lookup } from './vma.js';
 import { fault_mutex_unlock, faultMutexLockStep, hugetlb_fault_mutex_hash } from './hugetlb.js';
 
 /** MFILL_ATOMIC_COPY, MFILL_ATOMIC_ZEROPAGE, MFILL_ATOMIC_CONTINUE (include/linux/userfaultfd_k.h). */
@@ -58,11 +59,29 @@ function unlockFill(d: KernelState, t: Tid): void {
 }
 
 /**
+ * The fill's first page is an anon (or MAP_PRIVATE) pte that is present for
+ * good (pteStable()), so the step below ends in -EEXIST, and nothing it does
+ * is seen by another thread: no thread can queue an event (so
+ * map_changing_lock has no writer, mmap_changing stays 0 and the ghost `seen`
+ * is empty) and none can take mmap_lock for write (the VMAs stay as they are,
+ * and up_read() commutes with every step: model/kernel/rwsem.ts). A COPY of a
+ * page that is already there, as a monitor racing a background copier does.
+ */
+function firstPageExists(s: KernelState, t: Tid): boolean {
+  if (!noThreadDoes(s, EVENT_OPS) || !noMmapLockWriter(s)) return false;
+  const dst = local<number>(s, t, 'dst');
+  const vma = vma_lookup(s, dst);
+  if (vma === null || vma.kind === 'hugetlb' || (vma.kind === 'shmem' && vma.shared) || local<FillMode>(s, t, 'mode') === 'continue') return false;
+  if (local<boolean>(s, t, 'wp') && !vma.uffd_flags.includes('VM_UFFD_WP')) return false;
+  return pteStable(s, dst);
+}
+
+/**
  * down_read(&ctx->map_changing_lock), then (check = true) the mmap_changing
  * re-check and the first page; check = false is variant no-recheck-under-lock.
  */
 export function mapChangingLockSteps(check: boolean, privateReadOnly = true): { [label: string]: Step } {
-  return rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'mfill_atomic_pte',
+  const steps = rwsemSteps('map_changing_lock', 'down_read(map_changing_lock)', false, 'mfill_atomic_pte',
     check
       ? 'down_read(&ctx->map_changing_lock); if (atomic_read(&ctx->mmap_changing)) -> -EAGAIN; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; CONTINUE on a VMA that is not shmem -> -EINVAL; install the first page'
       : '(patched) down_read(&ctx->map_changing_lock); no mmap_changing re-check; MFILL_ATOMIC_WP on a VMA without VM_UFFD_WP -> -EINVAL; CONTINUE on a VMA that is not shmem -> -EINVAL; install the first page',
@@ -96,6 +115,8 @@ export function mapChangingLockSteps(check: boolean, privateReadOnly = true): { 
       }
       fillNext(d, t, privateReadOnly);
     });
+  const label = 'down_read(map_changing_lock)';
+  return { ...steps, [label]: { ...steps[label]!, local: firstPageExists } };
 }
 
 /**

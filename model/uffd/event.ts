@@ -25,7 +25,7 @@
  * (mmapChangingDec()), on the completion path and on failure paths alike.
  */
 import type { KernelFn } from '../engine.js';
-import { goTo, local, ret, setLocal, thread, top } from '../engine.js';
+import { goTo, local, ModelError, ret, setLocal, thread, top } from '../engine.js';
 import type { EventKind, EventMsg, EventRecord, ForkMsg, Json, KernelState, Tid } from '../state.js';
 import { noThreadDoes } from '../state.js';
 import { set_current_state, try_to_wake_up } from '../kernel/sched.js';
@@ -97,6 +97,21 @@ export function wake_up_all_event_wqh(d: KernelState, ctx: number): void {
   for (const e of ctxOf(d, ctx).event_wqh) try_to_wake_up(d, e.tid);
 }
 
+/**
+ * The ops (Thread.does) whose kernel code queues an event on a ctx's event_wqh
+ * (userfaultfd_event_wait_completion()): fork (FORK), mremap (REMAP, and UNMAP
+ * of what it unmaps), munmap (UNMAP) and madvise (REMOVE). Without them, and
+ * without close() (userfaultfd_release() takes event_wqh.lock), event_wqh stays
+ * empty and its lock free: a reader's look at it is local (read.ts
+ * find_userfault_evt). Queueing an event without such an op throws.
+ */
+export const EVENT_OPS: readonly string[] = ['fork', 'madvise', 'mremap', 'munmap'];
+
+/** No thread of the state can queue an event, nor take event_wqh.lock in a release. */
+export function noEventEver(s: KernelState): boolean {
+  return noThreadDoes(s, [...EVENT_OPS, 'close']);
+}
+
 const lockEvent = {
   guard: (s: KernelState, t: Tid): boolean => spinFree(s, ctxArg(s, t), 'event_wqh'),
   waitsFor: (s: KernelState, t: Tid): string => spinWaitsFor(s, ctxArg(s, t), 'event_wqh'),
@@ -113,6 +128,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       ...lockEvent,
       run: (d, t) => {
         const ctx = ctxArg(d, t);
+        if (noThreadDoes(d, EVENT_OPS)) throw new ModelError(`${thread(d, t).name} queues an event, but none of its ops (${thread(d, t).does.join(', ')}) is in EVENT_OPS (model/uffd/event.ts)`);
         spin_lock(d, ctx, 'event_wqh', t);
         ctxOf(d, ctx).event_wqh.unshift({ tid: t, msg: { ...local<Json>(d, t, 'msg') as unknown as EventMsg }, id: local<number>(d, t, 'id') });
         goTo(d, t, 'set_current_state(TASK_KILLABLE)');

@@ -18,10 +18,11 @@
 import type { KernelFn } from '../engine.js';
 import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
 import type { ForkMsg, Json, KernelState, Tid, UffdMsg } from '../state.js';
+import { noThreadDoes } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
 import { ctxArg, ctxOf, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
-import { eventRead, userfaultfd_event_complete } from './event.js';
+import { eventRead, noEventEver, userfaultfd_event_complete } from './event.js';
 
 
 /**
@@ -112,6 +113,10 @@ export const userfaultfd_ctx_read: KernelFn = {
     find_userfault_evt: {
       doc: 'spin_lock(event_wqh.lock); uwq = find_userfault_evt() (the tail); if found: *msg = uwq->msg; userfaultfd_event_complete() (ack, wake_up_locked(event_wqh), dequeue); unlock; leave the loop. Else unlock; no_wait -> -EAGAIN; else spin_unlock_irq(fd_wqh.lock) and sleep',
       ...spinGuarded('event_wqh'),
+      // Local when no event can ever be queued and nobody takes event_wqh.lock (noEventEver()): it then
+      // finds nothing and only drops fd_wqh.lock, which every other user of fd_wqh waits for (or, with
+      // no_wait, also leaves fd_wqh and sets this task RUNNING, which a spurious wakeup would read).
+      local: s => noEventEver(s) && noThreadDoes(s, ['spurious_wakeup']),
       run: (d, t) => {
         const ctx = ctxArg(d, t);
         const ewq = last(ctxOf(d, ctx).event_wqh);
