@@ -101,9 +101,9 @@ export interface CheckOptions {
   foldLocalSteps?: boolean;
   /**
    * Partial-order reduction (default true; BuildOptions.por; only with folded
-   * local steps, and not with maxPreemptions): where threads are at a
-   * runnable local step, only their local prefixes are explored. Its trace
-   * says so (Trace.por).
+   * local steps): after each transition, every thread whose next step is
+   * local and can run runs its local steps at once, as part of it. Its
+   * trace says so (Trace.por).
    */
   por?: boolean;
 }
@@ -304,13 +304,9 @@ function traceBuild(trace: Trace): BuildOptions {
   return { fold: trace.foldLocalSteps !== false, por: trace.por === true };
 }
 
-/**
- * Whether a check with these options runs with the partial-order reduction (BuildOptions.por): only
- * with folding, and not in a preemption-bounded search, where it would change which switches count as
- * preemptions (a woken thread's local prefix would run first, and going back to the waker would cost one).
- */
+/** Whether a check with these options runs with the partial-order reduction (BuildOptions.por): only with folding. */
 function porApplies(options: CheckOptions): boolean {
-  return (options.foldLocalSteps ?? true) && (options.por ?? true) && options.maxPreemptions === undefined;
+  return (options.foldLocalSteps ?? true) && (options.por ?? true);
 }
 
 /** Replay a trace on `variant` and keep what the renderers show (traces/render.ts RenderedTrace). */

@@ -25,8 +25,8 @@ html writes one self-contained page (replay only: uffd-mc replay T --format html
 --symmetry (default on) explores one state per permutation of interchangeable threads (same role, same ops): same verdicts, fewer states.
 --fold-local off: every kernel step is a scheduling point (the unreduced search; default on folds steps that commute with every
 other thread's into their neighbours): same verdicts, many more states; to check that the reduction hides nothing.
---por off: no partial-order reduction (default on: where threads are at a local step that can run, only their local steps are
-explored there, before any other thread moves): same verdicts, more states; --fold-local off implies it.
+--por off: no partial-order reduction (default on: after each transition, every thread at a local step that can run, such as a
+thread just woken, runs its local steps at once, as part of that transition): same verdicts, more states; --fold-local off implies it.
 --strategy random: --walks N random walks (default 1000; each to a final state or --max-depth, default 10000) chosen by --seed N
 (default 0; same seed, same walks); never COMPLETE: BOUNDED(random), or BOUNDED(max-states) when --max-states N stops the walks
 (in walk order, at the first step that finds a state beyond N distinct ones: the same for any --workers K). Ctrl-C (SIGINT) stops a check with a partial report,

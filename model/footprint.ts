@@ -177,8 +177,7 @@ function unwrap(x: unknown, stored: boolean): unknown {
 
 /**
  * Thread t's transition from s (as model.step() takes it: its next step and
- * the local steps folded around it; with first = false only local steps, a
- * local prefix of model/index.ts's partial-order reduction), with what it read and wrote, including
+ * the local steps folded around it), with what it read and wrote, including
  * the guard that makes it enabled. `next` is the state after, from a plain
  * run. The recorded run must reach the same state (equal JSON), or this
  * throws: a step that changed a fresh container after storing it (unwrap()
@@ -187,19 +186,19 @@ function unwrap(x: unknown, stored: boolean): unknown {
  * another run. Immer's current() and original() on a recording proxy read
  * the draft unrecorded; the model uses neither.
  */
-export function recordTransition(k: Kernel, s: KernelState, t: Tid, produce: Produce, fold: boolean, first = true): { next: KernelState; footprint: Footprint } {
+export function recordTransition(k: Kernel, s: KernelState, t: Tid, produce: Produce, fold: boolean): { next: KernelState; footprint: Footprint } {
   const rec: Recording = { reads: new Set(), deepReads: new Set(), writes: new Set(), proxies: new Map() };
   if (!enabled(k, view(rec, s, '', false, false), t)) throw new Error(`footprint: thread ${t} cannot take a step here`);
   // Local steps (Step.local) are recorded like the shared one: some of them commute with other threads'
   // steps only up to a later convergence, not strictly (handle_userfault():released_before_sleep sets the
   // task RUNNING, which a waker reads), so a footprint that left them out would call such pairs independent.
-  const recorded = runThread(k, s, t, first, produce, fold, {
+  const recorded = runThread(k, s, t, true, produce, fold, {
     plain: x => view(rec, x, '', false, false),
     draft: d => view(rec, d, '', true, false),
   }).next;
   const sorted = (x: Set<string>): string[] => [...x].sort();
   const footprint = { reads: sorted(rec.reads), deepReads: sorted(rec.deepReads), writes: sorted(rec.writes) };
-  const { next, ran } = runThread(k, s, t, first, produce, fold);
+  const { next, ran } = runThread(k, s, t, true, produce, fold);
   if (JSON.stringify(recorded) !== JSON.stringify(next)) {
     throw new Error(`footprint: the recorded run of thread ${t} (${ran.join(' ')}) reached another state than a plain run`);
   }

@@ -8,7 +8,7 @@
  */
 import { enableArrayMethods, Immer } from 'immer';
 import type { Kernel } from './engine.js';
-import { enabled, isLocal, last, nextStep, runThread, thread } from './engine.js';
+import { enabled, isLocal, last, ModelError, nextStep, runThread, thread } from './engine.js';
 import type { Op, Scenario } from './scenario.js';
 import { ScenarioError } from './scenario.js';
 import type { KernelState, Thread, Tid, Vma } from './state.js';
@@ -50,10 +50,10 @@ export interface BuildOptions {
   /**
    * Partial-order reduction (only with fold; default false here, so that a
    * test or the conformance runner can drive any thread; a check turns it
-   * on, cli/api.ts CheckOptions.por): in a state where some threads' next
-   * step is local and can run (a thread just woken, or whose next read
-   * became stable), those threads' local prefixes are the only transitions
-   * (see actions() in buildModel()).
+   * on, cli/api.ts CheckOptions.por): after each transition, every thread
+   * whose next step is local and can run (a thread just woken, or whose next
+   * read became stable) runs its local steps at once, as part of that
+   * transition (settle() in buildModel()).
    */
   por?: boolean;
 }
@@ -71,7 +71,10 @@ export interface UffdModel {
   label(s: KernelState, t: Tid): string;
   /** The thread that takes action `t`: the action is the tid. */
   actor(s: KernelState, t: Tid): number;
-  /** Like step(), also returning the labels of the steps run (the action's step and the local ones folded into it). */
+  /**
+   * Like step(), also returning the labels of the steps run: the action's step and the local ones folded
+   * into it ("fn():label"), then, with BuildOptions.por, other threads' local steps ("thread fn():label").
+   */
   stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] };
   /** Like step(), also returning what the transition read and wrote (model/footprint.ts; several times slower). */
   stepWithFootprint(s: KernelState, t: Tid): { next: KernelState; footprint: Footprint };
@@ -119,7 +122,7 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
 
   function normalise(s: KernelState): KernelState {
     for (let t = 0; t < s.threads.length; t++) s = runThread(kernel, s, t, false, produce, fold).next;
-    return s;
+    return por ? settle(s, []) : s;
   }
 
   function init(): KernelState {
@@ -190,40 +193,51 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
   }
 
   /**
-   * Threads that can take a step, in thread order. With `por`, if some
-   * threads are at a local step that can run, only those: each one's
-   * transition is then its local prefix (stepWithLabels()), the local steps
-   * up to its next shared one. Why that loses no violation, goal or
-   * terminal state (an ample set, Peled; persistent set, Godefroid def. 4.1):
+   * With `por`: run every thread that is at a local step that can run (a
+   * thread a wake made runnable, returning from schedule(); one whose next
+   * read became stable when a page arrived) through its local steps, up to
+   * its next shared one, in thread order, until none is left; each one's
+   * labels go to `ran` as "thread fn():label". Why the states skipped lose
+   * no violation, goal or terminal state (a persistent set taken at once:
+   * Godefroid def. 4.1, Peled's ample sets):
    * - persistent: a local step commutes with every step of every other
    *   thread and its guard stays true once true (the Step.local contract,
-   *   checked state by state by test/model/locality.test.ts), so no other
-   *   thread's transitions can disable or be disturbed by these prefixes;
+   *   checked state by state by test/model/locality.test.ts), so whatever
+   *   the other threads would have done first, the prefixes could still be
+   *   run after it, to the same states;
    * - invisible: a local step fixes no property (a violated one stays
-   *   violated, a goal met stays met; the same test);
-   * - proviso: each such transition leaves one thread fewer at a runnable
-   *   local step and moves no other thread, so no cycle is made of them
-   *   alone: every cycle has a fully expanded state;
-   * - symmetry: the set is closed under renaming threads (all such threads,
-   *   not the first), so renaming still maps successors onto successors.
+   *   violated, a goal met stays met; the same test), so the state before
+   *   them need not be judged, and it is not terminal (a step could run);
+   * - no postponement: they run at once, so no cycle proviso is needed;
+   * - symmetry: the prefixes commute with each other, so the result does not
+   *   depend on the thread order, and renaming threads still maps
+   *   successors onto successors.
    */
+  function settle(s: KernelState, ran: string[]): KernelState {
+    for (let rounds = 0, again = true; again; rounds++) {
+      if (rounds > 100 * s.threads.length) throw new ModelError(`local steps keep enabling each other (${ran.slice(-3).join(' ')})`);
+      again = false;
+      for (let u = 0; u < s.threads.length; u++) {
+        if (!atLocalStep(s, u)) continue;
+        const p = runThread(kernel, s, u, false, produce, fold);
+        for (const l of p.ran) ran.push(`${thread(s, u).name} ${l}`);
+        s = p.next;
+        again = true;
+      }
+    }
+    return s;
+  }
+
   function actions(s: KernelState): number[] {
     const out: number[] = [];
-    if (por) {
-      for (let t = 0; t < s.threads.length; t++) if (atLocalStep(s, t)) out.push(t);
-      if (out.length > 0) return out;
-    }
     for (let t = 0; t < s.threads.length; t++) if (enabled(kernel, s, t)) out.push(t);
     return out;
   }
 
-  /** runThread()'s `first`: false runs only local steps (a local prefix under por). */
-  function takesShared(s: KernelState, t: Tid): boolean {
-    return !(por && atLocalStep(s, t));
-  }
-
+  /** Thread t's transition; with `por`, followed by every local step that can then run (settle()). */
   function stepWithLabels(s: KernelState, t: Tid): { next: KernelState; ran: string[] } {
-    return runThread(kernel, s, t, takesShared(s, t), produce, fold);
+    const r = runThread(kernel, s, t, true, produce, fold);
+    return por ? { next: settle(r.next, r.ran), ran: r.ran } : r;
   }
 
   return {
@@ -234,7 +248,10 @@ export function buildModel(sc: Scenario, variant: Variant, options: BuildOptions
     actions,
     step: (s, t) => stepWithLabels(s, t).next,
     stepWithLabels,
-    stepWithFootprint: (s, t) => recordTransition(kernel, s, t, produce, fold, takesShared(s, t)),
+    stepWithFootprint: (s, t) => {
+      if (por) throw new Error('footprint: recorded on a model without the partial-order reduction (BuildOptions.por)');
+      return recordTransition(kernel, s, t, produce, fold);
+    },
     encode: s => JSON.stringify(s),
     label: labelOf,
     actor: (_s, t) => t,

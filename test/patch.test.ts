@@ -133,7 +133,7 @@ test('diff --strategy random: the walks of check --strategy random (states per v
   const walks = ['--strategy', 'random', '--seed', '4', '--walks', '100'];
   const states = async (variant: string, extra: string[]): Promise<{ states: number; bound: string }> =>
     JSON.parse((await cli(['check', 'refile-race', '--variant', variant, ...walks, ...extra, '--json', '--no-time'])).io.stdout) as { states: number; bound: string };
-  for (const extra of [[], ['--max-states', '100']]) {
+  for (const extra of [[], ['--max-states', '50']]) {
     const argv = ['diff', '--base', 'mainline', '--patched', 'no-refile-seq', 'refile-race', ...walks, ...extra];
     const a = await cli(argv);
     const b = await cli(argv);

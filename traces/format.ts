@@ -17,9 +17,9 @@
  *              absent, a step is a transition with its local steps folded in
  *   por        optional, true only: found with the partial-order reduction
  *              (model/index.ts BuildOptions.por, the default of `check`), so
- *              where threads were at a runnable local step only their local
- *              prefixes were choices; absent (traces from before it, or
- *              `check --por off`), every enabled thread was a choice
+ *              a step also runs the local steps other threads can then take
+ *              (a woken thread's return from schedule()); absent (traces from
+ *              before it, or `check --por off`), a step is one thread's
  */
 import { parseScenario } from '../model/scenario.js';
 import type { Scenario } from '../model/scenario.js';

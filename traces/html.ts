@@ -11,6 +11,7 @@
  */
 import type { Trace } from './format.js';
 import type { RenderedTrace } from './render.js';
+import { alsoLines } from './render.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -79,7 +80,7 @@ export function formatHtml(t: RenderedTrace, trace?: Trace): string {
     const items = [
       ...r.changes.map(c => `<li>${e(c)}</li>`),
       ...(r.wakes ?? []).map(w => `<li class="wake">wakes ${e(w)}</li>`),
-      ...(r.also.length > 0 ? [`<li>then, locally: ${e(r.also.join(' '))}</li>`] : []),
+      ...alsoLines(r.also).map(l => `<li>${e(l)}</li>`),
     ];
     const cells = cols.map(c => (c === r.thread
       ? `<td class="cell">${op}<div class="what">${e(what)}</div>${items.length > 0 ? `<ul>${items.join('')}</ul>` : ''}</td>`

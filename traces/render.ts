@@ -12,7 +12,7 @@ export interface RenderedStep {
   thread: string;
   fn: string;
   label: string;
-  /** Labels of the local steps folded into this one, if any. */
+  /** Labels of the local steps folded into this one, if any ("fn():label"); other threads' local steps run after it (partial-order reduction) as "thread fn():label". */
   also: string[];
   changes: string[];
   /** The scenario operation the thread is performing (or starting, at user():next), e.g. "read A[0]", "ioctl(U, UFFDIO_COPY A[0])". */
@@ -207,6 +207,23 @@ export function renderSteps(sc: Scenario, states: readonly KernelState[], actors
   });
 }
 
+/**
+ * RenderedStep.also as lines: "then, locally: ..." for the thread's own local
+ * steps, and "then t0, locally: ..." for each run of another thread's.
+ */
+export function alsoLines(also: readonly string[]): string[] {
+  const out: { who: string | null; labels: string[] }[] = [];
+  for (const a of also) {
+    const sp = a.indexOf(' ');
+    const who = sp < 0 ? null : a.slice(0, sp);
+    const label = sp < 0 ? a : a.slice(sp + 1);
+    const lastRun = out[out.length - 1];
+    if (lastRun !== undefined && lastRun.who === who) lastRun.labels.push(label);
+    else out.push({ who, labels: [label] });
+  }
+  return out.map(r => `then${r.who === null ? '' : ` ${r.who}`}, locally: ${r.labels.join(' ')}`);
+}
+
 /** Fixed-width text table of the rendered steps. */
 export function formatSteps(rows: readonly RenderedStep[]): string {
   const w = { thread: 6, fn: 24, label: 24 };
@@ -222,7 +239,7 @@ export function formatSteps(rows: readonly RenderedStep[]): string {
     lines.push(head + changes[0]);
     const pad = ' '.repeat(head.length);
     for (const c of changes.slice(1)) lines.push(pad + c);
-    if (r.also.length > 0) lines.push(`${pad}(then, locally: ${r.also.join(' ')})`);
+    for (const l of alsoLines(r.also)) lines.push(`${pad}(${l})`);
   }
   return `${lines.join('\n')}\n`;
 }
