@@ -65,6 +65,8 @@ test('folded (with and without the partial-order reduction) and unreduced search
       if (r === null) continue;
       t.deepEqual(shape(r.folded), shape(r.unfolded), `${sc.name} on ${v.name}`);
       t.deepEqual(shape(r.noPor), shape(r.unfolded), `${sc.name} on ${v.name}, without the partial-order reduction`);
+      // It never lengthens a path: another thread's local steps move into the transition that enabled them.
+      if (r.folded.violation !== null) t.true(r.folded.violation.depth <= r.noPor.violation!.depth, `${sc.name} on ${v.name}: deeper with the reduction`);
       t.true(r.folded.states < r.unfolded.states, `${sc.name} on ${v.name}: folding saved no state (${r.folded.states})`);
       compared++;
       if (r.unfolded.verdict === 'violation') violations++;
@@ -83,6 +85,7 @@ test('folded (with and without the partial-order reduction) and unreduced search
     if (r === null) return; // small cases only
     t.deepEqual(shape(r.folded), shape(r.unfolded), `${JSON.stringify(raw)} on ${v.name}`);
     t.deepEqual(shape(r.noPor), shape(r.unfolded), `${JSON.stringify(raw)} on ${v.name}, without the partial-order reduction`);
+    if (r.folded.violation !== null) t.true(r.folded.violation.depth <= r.noPor.violation!.depth, `${JSON.stringify(raw)} on ${v.name}: deeper with the reduction`);
     t.true(r.folded.states <= r.unfolded.states);
     compared++;
     if (r.unfolded.verdict === 'violation') violations++;
@@ -421,4 +424,23 @@ test('a trace whose steps run other threads\' local steps replays on the model w
   t.is(replayTrace(trace, mainline).exitCode, 0, replayTrace(trace, mainline).text);
   const { por: _, ...without } = trace;
   t.is(replayTrace(without, mainline).exitCode, 3, 'the same steps without the reduction are another schedule');
+});
+
+test('a depth bound loses nothing to the partial-order reduction: a lost wakeup 19 transitions deep is found under --max-depth 19 with it', t => {
+  // A reviewer's scenario: a first version of the reduction made the local steps a woken thread could run
+  // a transition of their own, so the same violation lay one transition deeper and a bound of 19 missed it.
+  const sc = parseScenario({ name: 'deep-lost-wakeup', areas: [{ name: 'A', pages: 2, kind: 'anon' }],
+    uffds: [{ name: 'U', register: [{ area: 'A', first: 0, pages: 2, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 't0', ops: [{ op: 'read', area: 'A', page: 0 }, { op: 'read', area: 'A', page: 1 }] },
+      { name: 'r', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U', max: 1 }, { op: 'resolve', uffd: 'U', how: 'copy' }, { op: 'read_msgs', uffd: 'U', max: 1 }] },
+      { name: 'c', role: 'monitor', ops: [{ op: 'copy', uffd: 'U', area: 'A', page: 1, onEEXIST: 'nothing' }] }] });
+  const v = findVariant('no-refile-seq')!;
+  const without = checkScenario(sc, v, { por: false }).result;
+  t.is(without.violation?.property, 'no-lost-wakeup');
+  const depth = without.violation!.depth;
+  t.is(checkScenario(sc, v, { por: false, maxDepth: depth }).result.violation?.property, 'no-lost-wakeup');
+  const bounded = checkScenario(sc, v, { maxDepth: depth }).result;
+  t.is(bounded.violation?.property, 'no-lost-wakeup', `not found within ${depth} transitions with the reduction`);
+  t.true(bounded.violation!.depth <= depth);
 });

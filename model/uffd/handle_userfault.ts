@@ -138,13 +138,17 @@ export const handle_userfault: KernelFn = {
     },
     list_empty_careful: {
       doc: 'if (!list_empty_careful(&uwq.wq.entry)): still queued (nobody woke us through the wake function) -> locked list_del',
-      // Local either way. Unlinked: once a waker has unlinked the uwq (and no refile holds it), nobody
-      // links it again, and without close() the ctx keeps the file's reference, so the
-      // userfaultfd_ctx_put() is seen by no one. Linked, with this thread RUNNING (it always is here):
-      // only this thread's list_del unlinks it now, since userfaultfd_wake_function() unlinks an entry
-      // only when wake_up_state() woke its task (the release's wake goes through it too), and a
-      // refile moves it between the queues without a moment on neither (refile_in_transit counts).
-      local: (s, t) => (uwqLinked(ctxOf(s, ctxArg(s, t)), t) ? s.threads[t]!.task === 'RUNNING' : neverReleased(s)),
+      // Unlinked: once a waker has unlinked the uwq (and no refile holds it), nobody links it again,
+      // and without close() the ctx keeps the file's reference, so the userfaultfd_ctx_put() is seen
+      // by no one. Linked: this thread is RUNNING here (past schedule(), or it never slept), and
+      // userfaultfd_wake_function() unlinks an entry only when wake_up_state() woke its task (the
+      // release's wake goes through it too); a refile moves it between the queues (refile_in_transit
+      // counts as linked). So only this thread's list_del unlinks it now: local either way.
+      // Simplified: the kernel's wake function sets the task RUNNING and then list_del_init()s the
+      // entry, so a woken thread can still see it linked and go to list_del, where it waits for
+      // fault_pending_wqh.lock, which the waker holds throughout; the model wakes and unlinks in one
+      // step (wake.ts wakeQueue()), so here linked means no waker took it.
+      local: (s, t) => uwqLinked(ctxOf(s, ctxArg(s, t)), t) || neverReleased(s),
       run: (d, t) => {
         const c = ctxOf(d, ctxArg(d, t));
         if (uwqLinked(c, t)) {
