@@ -34,7 +34,11 @@ export interface Step {
    * before anything can observe the difference, e.g. handle_userfault():
    * released_before_sleep), not step for step; test/reduction.test.ts checks
    * that folding keeps every verdict, and model/footprint.ts records local
-   * steps like shared ones.
+   * steps like shared ones. With the partial-order reduction (model/index.ts
+   * settle()) a local step of a thread that another thread's transition made
+   * runnable also runs at once, inside that transition. Every local step must
+   * also fix no property (a violated one stays violated, a goal met stays
+   * met); test/model/locality.test.ts checks all of this state by state.
    */
   readonly local?: boolean | ((s: KernelState, t: Tid) => boolean);
 }
