@@ -43,6 +43,18 @@ export function spinGuarded(lock: SpinName): Pick<Step, 'guard' | 'waitsFor'> {
 }
 
 /**
+ * The ops (Thread.does) whose kernel code reads a uffd: userfaultfd_ctx_read(),
+ * the only code that puts a waiter on fd_wqh and holds fd_wqh.lock from one
+ * step to the next. Doing that without such an op throws (read.ts).
+ */
+export const READ_OPS: readonly string[] = ['read_msgs', 'resolve', 'serve'];
+
+/** No live thread can read a uffd any more: every thread with a read op has exited. */
+export function noReaderLeft(s: KernelState): boolean {
+  return s.threads.every(th => th.frames.length === 0 || !th.does.some(o => READ_OPS.includes(o)));
+}
+
+/**
  * wake_up_poll(&ctx->fd_wqh, EPOLLIN) before a producer sleeps (handle_userfault(),
  * userfaultfd_event_wait_completion()): takes fd_wqh.lock and wakes every reader.
  */
@@ -50,6 +62,10 @@ export function wakeUpPollStep(next: string): Step {
   return {
     doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
     ...spinGuarded('fd_wqh'),
+    // With fd_wqh empty and no reader left to join it, it wakes nobody, and fd_wqh.lock stays free from one
+    // step to the next (only a reader holds it across steps; a release's or another producer's wake takes
+    // it within one step): local.
+    local: (s, t) => ctxOf(s, ctxArg(s, t)).fd_wqh.length === 0 && noReaderLeft(s),
     run: (d, t) => {
       wake_up_poll_fd_wqh(d, ctxArg(d, t));
       goTo(d, t, next);

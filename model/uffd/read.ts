@@ -16,12 +16,12 @@
  * signals (-ERESTARTSYS), copy_to_user faults.
  */
 import type { KernelFn } from '../engine.js';
-import { call, goTo, last, local, ret, setLocal, thread } from '../engine.js';
+import { call, goTo, last, local, ModelError, ret, setLocal, thread } from '../engine.js';
 import type { ForkMsg, Json, KernelState, Tid, UffdMsg } from '../state.js';
 import { noThreadDoes } from '../state.js';
 import { set_current_state } from '../kernel/sched.js';
 import { spin_lock, spin_unlock, spinFree, spinWaitsFor } from '../kernel/spinlock.js';
-import { ctxArg, ctxOf, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
+import { ctxArg, ctxOf, READ_OPS, spinGuarded, userfaultfd_is_initialized } from './ctx.js';
 import { eventRead, noEventEver, userfaultfd_event_complete } from './event.js';
 
 
@@ -81,6 +81,7 @@ export const userfaultfd_ctx_read: KernelFn = {
       guard: lockFdAndPending,
       waitsFor: waitFdOrPending,
       run: (d, t) => {
+        if (!thread(d, t).does.some(o => READ_OPS.includes(o))) throw new ModelError(`${thread(d, t).name} reads a uffd, but none of its ops (${thread(d, t).does.join(', ')}) is in READ_OPS (model/uffd/ctx.ts)`);
         spin_lock(d, ctxArg(d, t), 'fd_wqh', t);
         ctxOf(d, ctxArg(d, t)).fd_wqh.unshift(t);
         findUserfault(d, t);

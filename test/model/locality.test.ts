@@ -25,12 +25,14 @@
  */
 import test from 'ava';
 import { toCheckerModel } from '../../cli/api.js';
-import { isLocal, local, nextStep } from '../../model/engine.js';
+import { isLocal, local, ModelError, nextStep } from '../../model/engine.js';
+import { produce } from 'immer';
 import type { Step } from '../../model/engine.js';
 import { buildModel } from '../../model/index.js';
 import { parseScenario } from '../../model/scenario.js';
 import type { Scenario } from '../../model/scenario.js';
-import type { KernelState } from '../../model/state.js';
+import type { Json, KernelState } from '../../model/state.js';
+import { newFrame } from '../../model/state.js';
 import { builtinVariants, findVariant, kernelFor } from '../../model/variants.js';
 import type { Variant } from '../../model/variants.js';
 import { builtinScenarios, findScenario } from '../../scenarios/builtin.js';
@@ -147,7 +149,8 @@ function unexpected(breaks: Map<string, number>): string[] {
  * - a spurious wakeup aimed at a reader that finds nothing (find_userfault_evt's no_wait path sets it RUNNING);
  * - a fill of a page that is already there while another thread takes mmap_lock for write (firstPageExists);
  * - the same fill racing a madvise(MADV_DONTNEED) that zaps the page (pteStable) and sends REMOVE;
- * - a close while a fault waits and a reader reads (neverReleased, noEventEver).
+ * - a close while a fault waits and a reader reads (neverReleased, noEventEver);
+ * - a fault after the only reader has returned (wake_up_poll on an fd_wqh nobody can join: noReaderLeft).
  */
 const aimed: Scenario[] = [
   { name: 'spurious-wakeup-of-nonblocking-reader', areas: [{ name: 'A', pages: 1, kind: 'anon' }],
@@ -169,6 +172,11 @@ const aimed: Scenario[] = [
       { name: 't0', ops: [{ op: 'read', area: 'A', page: 0 }] },
       { name: 'r', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U', max: 1 }] },
       { name: 'x', role: 'monitor', ops: [{ op: 'close', uffd: 'U' }] }] },
+  { name: 'fault-after-reader-left', areas: [{ name: 'A', pages: 1, kind: 'anon' }],
+    uffds: [{ name: 'U', nonblock: true, register: [{ area: 'A', first: 0, pages: 1, modes: ['MISSING'] }] }],
+    threads: [
+      { name: 'r', role: 'monitor', ops: [{ op: 'read_msgs', uffd: 'U', max: 1 }] },
+      { name: 't0', ops: [{ op: 'read', area: 'A', page: 0 }] }] },
 ].map(raw => parseScenario(raw));
 
 test('every local step of every small built-in, with every variant, is a persistent set on its own that fixes no property', t => {
@@ -229,7 +237,7 @@ test('the check catches a wrong locality claim: a shared step declared local fai
   const m = contractBreaks(findScenario('fault-vs-copy')!, claimLocal('handle_userfault', 'must_wait', true));
   t.true(unexpected(m!.breaks).some(k => k.startsWith('handle_userfault():must_wait: does not commute with')), unexpected(m!.breaks).join('; '));
   // Each condition of the scenario-dependent rules matters in one of the aimed scenarios: without it, the check fails.
-  const [spurious, unregister, , close] = aimed as [Scenario, Scenario, Scenario, Scenario];
+  const [spurious, unregister, , close] = aimed as [Scenario, Scenario, Scenario, Scenario, Scenario];
   const evt = contractBreaks(spurious, claimLocal('userfaultfd_ctx_read', 'find_userfault_evt', s => noEventEver(s)));
   t.true(unexpected(evt!.breaks).some(k => k.startsWith('userfaultfd_ctx_read():find_userfault_evt: ')), 'find_userfault_evt without its spurious-wakeup condition');
   const refill = contractBreaks(unregister, claimLocal('mfill_atomic', 'down_read(map_changing_lock)', (s, u) => (s.mm.pte[local<number>(s, u, 'dst')] ?? null) !== null));
@@ -238,4 +246,22 @@ test('the check catches a wrong locality claim: a shared step declared local fai
   const sleep = contractBreaks(close, claimLocal('handle_userfault', 'released_before_sleep', true));
   t.true(unexpected(sleep!.breaks).some(k => k.startsWith('handle_userfault():released_before_sleep: ')),
     'released_before_sleep with close(): the exception covers only the wake, not the release');
+  // wake_up_poll() on an empty fd_wqh while a reader is still alive: the reader can take fd_wqh.lock first.
+  const poll = contractBreaks(findScenario('fault-and-monitor')!, claimLocal('handle_userfault', 'wake_up_poll', (s, u) => s.uffd[local<number>(s, u, 'ctx')]!.fd_wqh.length === 0));
+  t.true(unexpected(poll!.breaks).some(k => k.startsWith('handle_userfault():wake_up_poll: ')), 'wake_up_poll without noReaderLeft()');
+});
+
+test('a read of a uffd or a queued event by a thread without such an op is a model error (READ_OPS, EVENT_OPS), not a silently wrong local step', t => {
+  // fault-vs-copy: a fault and a COPY, no read op and no event op, so wake_up_poll and find_userfault_evt are local there.
+  const m = buildModel(findScenario('fault-vs-copy')!, findVariant('mainline')!);
+  const s = m.init();
+  const runAt = (fn: string, label: string, locals: { [k: string]: Json }): void => {
+    produce(s, (d: KernelState) => {
+      d.threads[1]!.frames.push(newFrame(fn, label, locals));
+      m.kernel[fn]!.steps[label]!.run(d, 1, m.kernel);
+    });
+  };
+  t.throws(() => runAt('userfaultfd_ctx_read', 'add_wait_queue(fd_wqh)', { ctx: 0, no_wait: false }), { instanceOf: ModelError, message: /none of its ops \(.*\) is in READ_OPS/ });
+  t.throws(() => runAt('userfaultfd_event_wait_completion', '__add_wait_queue(event_wqh)', { ctx: 0, msg: { event: 'UFFD_EVENT_REMOVE', start: 0, end: 1 }, id: 0 }),
+    { instanceOf: ModelError, message: /none of its ops \(.*\) is in EVENT_OPS/ });
 });
