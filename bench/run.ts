@@ -135,8 +135,8 @@ interface PorRow {
   /** fullStates / idealStates: what ideal persistent sets would save here, visibility aside. */
   stateRatio: number;
   /**
-   * The partial-order reduction the checker has (the 'por' configuration: model/index.ts, local prefixes
-   * first), without symmetry: its states and transitions (until the first violation with untilViolation)
+   * The partial-order reduction the checker has (the 'por' configuration: model/index.ts settle()),
+   * without symmetry: its states and transitions (until the first violation with untilViolation)
    * and fullStates / porStates.
    */
   porStates: number; porTransitions: number; porRatio: number; porViolation: FirstViolation | null;

@@ -209,7 +209,8 @@ export function renderSteps(sc: Scenario, states: readonly KernelState[], actors
 
 /**
  * RenderedStep.also as lines: "then, locally: ..." for the thread's own local
- * steps, and "then t0, locally: ..." for each run of another thread's.
+ * steps, and "then t0, locally: ..." for each run of another thread's (told
+ * apart by the space after the thread name: no function or label has one).
  */
 export function alsoLines(also: readonly string[]): string[] {
   const out: { who: string | null; labels: string[] }[] = [];

@@ -62,10 +62,11 @@ export function wakeUpPollStep(next: string): Step {
   return {
     doc: 'wake_up_poll(&ctx->fd_wqh, EPOLLIN): wake every reader waiting in read()',
     ...spinGuarded('fd_wqh'),
-    // With fd_wqh empty and no reader left to join it, it wakes nobody, and fd_wqh.lock stays free from one
-    // step to the next (only a reader holds it across steps; a release's or another producer's wake takes
-    // it within one step): local.
-    local: (s, t) => ctxOf(s, ctxArg(s, t)).fd_wqh.length === 0 && noReaderLeft(s),
+    // With no reader left, fd_wqh is empty (a reader leaves it before read() returns, and a thread exits
+    // only from user space) and stays so: it wakes nobody, and fd_wqh.lock stays free from one step to the
+    // next (only a reader holds it across steps; a release's or another producer's wake takes it within
+    // one step): local.
+    local: noReaderLeft,
     run: (d, t) => {
       wake_up_poll_fd_wqh(d, ctxArg(d, t));
       goTo(d, t, next);

@@ -128,7 +128,7 @@ export const userfaultfd_event_wait_completion: KernelFn = {
       ...lockEvent,
       run: (d, t) => {
         const ctx = ctxArg(d, t);
-        if (noThreadDoes(d, EVENT_OPS)) throw new ModelError(`${thread(d, t).name} queues an event, but none of its ops (${thread(d, t).does.join(', ')}) is in EVENT_OPS (model/uffd/event.ts)`);
+        if (!thread(d, t).does.some(o => EVENT_OPS.includes(o))) throw new ModelError(`${thread(d, t).name} queues an event, but none of its ops (${thread(d, t).does.join(', ')}) is in EVENT_OPS (model/uffd/event.ts)`);
         spin_lock(d, ctx, 'event_wqh', t);
         ctxOf(d, ctx).event_wqh.unshift({ tid: t, msg: { ...local<Json>(d, t, 'msg') as unknown as EventMsg }, id: local<number>(d, t, 'id') });
         goTo(d, t, 'set_current_state(TASK_KILLABLE)');
